@@ -1,0 +1,236 @@
+"""The knowledge base: records by id, typed relations, name resolution, graph.
+
+Owns: `load_kb(path) -> (KB, diagnostics)`, locating the bundled KB, the
+relation list derived from the schema's reference fields (plus derived
+`cites` and `party-to` relations), resolving a user's REF through ids, names
+and aliases, and the networkx `MultiDiGraph` (edge key = relation type),
+built lazily: the only module that imports networkx, and only when a command
+traverses the graph.
+Does not own: reading or checking files (`validate`), answering questions
+(`query`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, label_of, parse_date
+
+ENV_VAR = "TREATYKB_DATA"
+
+
+class RefError(Exception):
+    """A REF that resolves to nothing or to several records."""
+
+    def __init__(self, ref: str, candidates: list[str], ambiguous: bool, kb: "KB"):
+        self.ref, self.candidates, self.ambiguous = ref, candidates, ambiguous
+        if ambiguous:
+            shown = ", ".join(f"{c} ({kb.records[c]['_kind']}: {kb.label(c)})" for c in candidates[:10])
+            msg = f"'{ref}' is ambiguous: it matches {shown}; use an id"
+        elif candidates:
+            msg = f"no record matches '{ref}' (did you mean {' or '.join(repr(c) for c in candidates)}?)"
+        else:
+            msg = f"no record matches '{ref}'"
+        super().__init__(msg)
+
+
+class DataError(Exception):
+    """The KB could not be loaded because it has errors."""
+
+    def __init__(self, diags: list[Diagnostic]):
+        self.diags = diags
+        super().__init__(f"{sum(d.severity == 'error' for d in diags)} error(s) in the knowledge base")
+
+
+def bundled_data_dir() -> Path:
+    """The KB shipped inside the installed package, or the checkout's data/."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "data"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "data"
+
+
+def resolve_data_dir(data: str | os.PathLike | None = None) -> Path:
+    if data:
+        return Path(data)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return bundled_data_dir()
+
+
+def norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _ref_fields(spec: dict, prefix: str = ""):
+    for name, f in spec.items():
+        if f.type in ("ref", "refs"):
+            yield prefix + name, name, f, None
+        elif f.type == "objects" and f.spec:
+            for sub, subname, sf, _ in _ref_fields(f.spec):
+                yield prefix + name + "." + sub, subname, sf, name
+
+
+_REL_FIELDS = {kind: list(_ref_fields(spec)) for kind, spec in SCHEMA.items()}
+
+
+class KB:
+    """Records by id with relations.  Plain data; picklable."""
+
+    def __init__(self, records: list[dict]):
+        self.records: dict[str, dict] = {}
+        for rec in records:
+            self.records.setdefault(rec["id"], rec)
+        self.by_kind: dict[str, list[str]] = {}
+        for rid, rec in self.records.items():
+            self.by_kind.setdefault(rec["_kind"], []).append(rid)
+        self.relations: list[tuple[str, str, str]] = []
+        self._build_relations()
+        self.out: dict[str, list[tuple[str, str]]] = {}
+        self.inc: dict[str, list[tuple[str, str]]] = {}
+        for s, rel, t in self.relations:
+            self.out.setdefault(s, []).append((rel, t))
+            self.inc.setdefault(t, []).append((rel, s))
+        self._names: dict[str, list[str]] | None = None
+        self._graph = None
+
+    # -- relations ---------------------------------------------------------
+
+    def _build_relations(self) -> None:
+        recs = self.records
+        seen = set()
+        add = self.relations.append
+
+        def link(s, rel, t):
+            if t in recs and (s, rel, t) not in seen:
+                seen.add((s, rel, t))
+                add((s, rel, t))
+
+        for rid, rec in recs.items():
+            kind = rec["_kind"]
+            for _dotted, name, f, parent in _REL_FIELDS[kind]:
+                holders = rec.get(parent, ()) if parent else (rec,)
+                for h in holders:
+                    v = h.get(name)
+                    if v is None:
+                        continue
+                    for t in (v if isinstance(v, list) else (v,)):
+                        link(rid, f.relation, t)
+            for cite in rec.get("sources", ()):
+                link(rid, "cites", cite["source"])
+            if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS:
+                for p in rec.get("participants", ()):
+                    if p in recs and recs[p]["_kind"] == "party":
+                        for t in rec.get("treaties", ()):
+                            link(p, "party-to", t)
+
+    # -- names ---------------------------------------------------------------
+
+    def label(self, rid: str) -> str:
+        return label_of(self.records[rid])
+
+    def ref(self, rid: str | None) -> dict | None:
+        if rid is None:
+            return None
+        return {"id": rid, "label": self.label(rid) if rid in self.records else rid}
+
+    @property
+    def names(self) -> dict[str, list[str]]:
+        if self._names is None:
+            idx: dict[str, list[str]] = {}
+            for rid, rec in self.records.items():
+                keys = {norm(rid)}
+                if rec["_kind"] != "claim":
+                    keys.add(norm(label_of(rec)))
+                for fld in ("name", "full_name", "nato_name"):
+                    if rec.get(fld):
+                        keys.add(norm(rec[fld]))
+                for a in rec.get("aliases", ()):
+                    keys.add(norm(a))
+                for k in keys:
+                    idx.setdefault(k, []).append(rid)
+            self._names = idx
+        return self._names
+
+    def resolve(self, ref: str, kinds: tuple[str, ...] | None = None) -> str:
+        """The id a user's REF means: exact id, else name/alias (case-insensitive)."""
+        if ref in self.records and (not kinds or self.records[ref]["_kind"] in kinds):
+            return ref
+        key = norm(ref)
+        hits = [h for h in self.names.get(key, ()) if not kinds or self.records[h]["_kind"] in kinds]
+        if key in self.records and key in hits:
+            return key
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise RefError(ref, sorted(hits), True, self)
+        words = key.replace("-", " ").split()
+        if words:  # every word of REF is a word of one record's name: 'ryabkov'
+            partial = {i for k, ids in self.names.items()
+                       if all(w in k.replace("-", " ").split() for w in words)
+                       for i in ids if not kinds or self.records[i]["_kind"] in kinds}
+            partial.discard(None)
+            non_claims = {i for i in partial if self.records[i]["_kind"] not in ("claim",)}
+            if len(non_claims) == 1:
+                return non_claims.pop()
+            if len(non_claims) > 1:
+                raise RefError(ref, sorted(non_claims), True, self)
+        pool = [k for k, ids in self.names.items()
+                if not kinds or any(self.records[i]["_kind"] in kinds for i in ids)]
+        close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
+        sugg = []
+        for c in close:
+            for i in self.names[c]:
+                if i not in sugg and (not kinds or self.records[i]["_kind"] in kinds):
+                    sugg.append(i)
+        raise RefError(ref, sugg[:3], False, self)
+
+    # -- graph ---------------------------------------------------------------
+
+    @property
+    def graph(self):
+        """networkx MultiDiGraph: nodes are record ids (attrs kind, label);
+        edges are relations with the relation type as the edge key."""
+        if self._graph is None:
+            import networkx as nx
+
+            g = nx.MultiDiGraph()
+            for rid, rec in self.records.items():
+                g.add_node(rid, kind=rec["_kind"], label=label_of(rec))
+            for s, rel, t in self.relations:
+                g.add_edge(s, t, key=rel, relation=rel)
+            self._graph = g
+        return self._graph
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_graph"] = None
+        return state
+
+
+def date_key(text: str | None) -> tuple[int, int]:
+    if not text:
+        return (0, 0)
+    return parse_date(text).sort_key()
+
+
+def load_kb(path: str | os.PathLike | None = None) -> tuple[KB, list[Diagnostic]]:
+    """Read, check and index the KB at `path` (default: TREATYKB_DATA or the
+    bundled KB).  Returns the KB (built from the valid records) and every
+    diagnostic; callers decide whether errors are fatal."""
+    from .validate import check_dir
+
+    records, diags = check_dir(str(resolve_data_dir(path)))
+    return KB(records), diags
+
+
+def load_valid_kb(path: str | os.PathLike | None = None) -> KB:
+    """Like `load_kb`, but raises DataError if the KB has any error."""
+    kb, diags = load_kb(path)
+    if any(d.severity == "error" for d in diags):
+        raise DataError(diags)
+    return kb

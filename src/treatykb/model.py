@@ -1,0 +1,500 @@
+"""Record kinds, field schema, dates, quantities and diagnostics.
+
+Owns: the vocabulary of the knowledge base (which kinds and fields exist, their
+types and enums), the parsing of dates-with-precision and quantities, the
+`Diagnostic` value and the exit codes.  Standard library only.
+Does not own: reading YAML (`yamlio`), checking records (`validate`), indexing
+(`kb`) or anything about output (`render`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import enum
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes; documented in the README."""
+
+    OK = 0
+    INVALID_DATA = 1  # the KB has errors, or the data directory is unusable
+    USAGE = 2  # bad command line (click's own code)
+    NOT_FOUND = 3  # a REF matched nothing, or several things
+    INTERNAL = 70  # a bug in treatykb (EX_SOFTWARE); --debug shows the traceback
+    INTERRUPTED = 130  # Ctrl-C
+    BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
+
+
+# --------------------------------------------------------------------------
+# Diagnostics
+
+
+class Diagnostic(NamedTuple):
+    path: str
+    line: int
+    col: int
+    severity: str  # "error" | "warning"
+    code: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+
+    def as_dict(self) -> dict:
+        return self._asdict()
+
+
+# --------------------------------------------------------------------------
+# Dates with precision
+
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(~)?$")
+
+
+@dataclass(frozen=True)
+class Date:
+    """A date as written, with the span of days it may denote.
+
+    `lo`/`hi` are proleptic Gregorian ordinals (inclusive).  A day-precise date
+    has lo == hi; `2019-02` spans the month; `1981` the year; an interval
+    `A/B` spans from A's first to B's last possible day.
+    """
+
+    text: str
+    lo: int
+    hi: int
+    precision: str  # day | month | year | interval
+    approx: bool
+
+    @property
+    def exact(self) -> bool:
+        return self.lo == self.hi and not self.approx
+
+    def sort_key(self) -> tuple[int, int]:
+        return (self.lo, self.hi)
+
+    def iso_lo(self) -> str:
+        return _dt.date.fromordinal(self.lo).isoformat()
+
+    def iso_hi(self) -> str:
+        return _dt.date.fromordinal(self.hi).isoformat()
+
+
+def _parse_one(text: str) -> Date:
+    m = _DATE_RE.match(text)
+    if not m:
+        raise ValueError(
+            f"'{text}' is not a date (write YYYY-MM-DD, YYYY-MM or YYYY, "
+            "optionally with ~ for approximate, or A/B for an interval)"
+        )
+    y, mo, d, approx = m.groups()
+    year = int(y)
+    if year < 1:
+        raise ValueError(f"'{text}': year 0000 does not exist")
+    if mo is None:
+        lo, hi, prec = _dt.date(year, 1, 1), _dt.date(year, 12, 31), "year"
+    else:
+        month = int(mo)
+        if not 1 <= month <= 12:
+            raise ValueError(f"'{text}': month {mo} does not exist")
+        last = calendar.monthrange(year, month)[1]
+        if d is None:
+            lo, hi, prec = _dt.date(year, month, 1), _dt.date(year, month, last), "month"
+        else:
+            day = int(d)
+            if not 1 <= day <= last:
+                raise ValueError(
+                    f"'{text}': day {d} does not exist in {calendar.month_name[month]} {year}"
+                )
+            lo = hi = _dt.date(year, month, day)
+            prec = "day"
+    return Date(text, lo.toordinal(), hi.toordinal(), prec, approx is not None)
+
+
+@lru_cache(maxsize=65536)
+def parse_date(text: str) -> Date:
+    """Parse a date string; raises ValueError with a readable message."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a date")
+    text = text.strip()
+    if "/" in text:
+        parts = text.split("/")
+        if len(parts) != 2 or not parts[0] or not parts[1]:
+            raise ValueError(f"'{text}' is not an interval (write A/B, e.g. 2019-02-01/2019-02-02)")
+        a, b = _parse_one(parts[0]), _parse_one(parts[1])
+        if b.hi < a.lo:
+            raise ValueError(f"interval '{text}' ends before it starts")
+        return Date(text, a.lo, b.hi, "interval", a.approx or b.approx)
+    return _parse_one(text)
+
+
+def compare_dates(a: Date, b: Date) -> str:
+    """'before', 'after', 'same' (both exact, equal) or 'overlap' (cannot tell)."""
+    if a.hi < b.lo:
+        return "before"
+    if a.lo > b.hi:
+        return "after"
+    if a.lo == a.hi == b.lo == b.hi:
+        return "same"
+    return "overlap"
+
+
+# --------------------------------------------------------------------------
+# Quantities
+
+# unit -> (dimension, factor to the dimension's base unit)
+UNITS: dict[str, tuple[str, float]] = {
+    "km": ("length", 1.0),
+    "m": ("length", 0.001),
+    "mi": ("length", 1.609344),
+    "nmi": ("length", 1.852),
+    "kg": ("mass", 1.0),
+    "t": ("mass", 1000.0),
+    "kt": ("yield", 1.0),
+    "Mt": ("yield", 1000.0),
+}
+COUNT_UNITS = (
+    "warheads", "launchers", "missiles", "bombers", "vehicles", "systems", "items",
+    "inspections", "aircraft", "tanks", "helicopters", "artillery", "states",
+    "interceptors", "sites", "tests",
+)
+for _u in COUNT_UNITS:
+    UNITS[_u] = ("count:" + _u, 1.0)
+
+_NUMBER_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+QUANTITY_KEYS = ("value", "gt", "ge", "lt", "le", "unit", "approx")
+
+
+def parse_number(text: str) -> int | float:
+    if not isinstance(text, str) or not _NUMBER_RE.match(text.strip()):
+        hint = ""
+        if isinstance(text, str):
+            t = text.strip()
+            if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", t):
+                hint = f" (write {t.replace(',', '')} without separators)"
+            elif re.fullmatch(r"-?0\d+", t):
+                hint = " (leading zeros are ambiguous: YAML 1.1 reads 010 as 8)"
+            elif re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+", t):
+                hint = " (write the number out in full, without an exponent)"
+        raise ValueError(f"'{text}' is not a plain decimal number{hint}")
+    t = text.strip()
+    return float(t) if "." in t else int(t)
+
+
+class Interval(NamedTuple):
+    lo: float | None
+    lo_incl: bool
+    hi: float | None
+    hi_incl: bool
+    dimension: str
+
+
+def quantity_interval(q: dict) -> Interval:
+    """The set of values a (validated) quantity admits, in its dimension's base unit."""
+    dim, factor = UNITS[q["unit"]]
+    if "value" in q:
+        v = q["value"] * factor
+        return Interval(v, True, v, True, dim)
+    lo = hi = None
+    lo_incl = hi_incl = False
+    if "gt" in q:
+        lo, lo_incl = q["gt"] * factor, False
+    if "ge" in q:
+        lo, lo_incl = q["ge"] * factor, True
+    if "lt" in q:
+        hi, hi_incl = q["lt"] * factor, False
+    if "le" in q:
+        hi, hi_incl = q["le"] * factor, True
+    return Interval(lo, lo_incl, hi, hi_incl, dim)
+
+
+def intervals_disjoint(a: Interval, b: Interval) -> bool:
+    if a.dimension != b.dimension:
+        return False
+    # a entirely below b?
+    if a.hi is not None and b.lo is not None:
+        if a.hi < b.lo or (a.hi == b.lo and not (a.hi_incl and b.lo_incl)):
+            return True
+    if b.hi is not None and a.lo is not None:
+        if b.hi < a.lo or (b.hi == a.lo and not (b.hi_incl and a.lo_incl)):
+            return True
+    return False
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def format_quantity(q: dict | None) -> str:
+    if not q:
+        return ""
+    unit = q["unit"]
+    pre = "~" if q.get("approx") else ""
+    if "value" in q:
+        return f"{pre}{_num(q['value'])} {unit}"
+    parts = []
+    for key, op in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        if key in q:
+            parts.append(f"{op} {_num(q[key])}")
+    return pre + " and ".join(parts) + f" {unit}"
+
+
+# --------------------------------------------------------------------------
+# Unsafe text (terminal control, bidi overrides)
+
+UNSAFE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
+
+
+# --------------------------------------------------------------------------
+# The schema: kinds and fields
+
+
+class F(NamedTuple):
+    """One field of a record kind."""
+
+    type: str  # id text texts date quantity ref refs enum enums sources object objects
+    required: bool = False
+    target: tuple[str, ...] | None = None  # for ref/refs: kinds allowed (None: any)
+    values: tuple[str, ...] = ()  # for enum/enums
+    relation: str | None = None  # for ref/refs: the graph relation it creates
+    spec: dict | None = None  # for object/objects
+
+
+KIND_DIRS = {
+    "treaties": "treaty",
+    "parties": "party",
+    "people": "person",
+    "systems": "system",
+    "events": "event",
+    "claims": "claim",
+    "sources": "source",
+}
+KINDS = tuple(KIND_DIRS.values())
+LABEL_FIELD = {
+    "treaty": "name",
+    "party": "name",
+    "person": "name",
+    "system": "name",
+    "event": "title",
+    "claim": "summary",
+    "source": "title",
+}
+
+EVENT_KINDS = (
+    "proposal", "decision", "negotiation", "talks", "meeting", "consultations", "summit",
+    "signature", "advice-and-consent", "ratification", "accession", "succession",
+    "instruments-exchanged", "entry-into-force", "extension", "deadline", "elimination",
+    "inspection", "data-exchange", "test", "exercise", "deployment", "briefing",
+    "statement", "report", "ultimatum", "accusation", "suspension", "withdrawal-notice",
+    "withdrawal", "revocation", "termination", "expiry", "law", "decree", "resolution",
+    "other",
+)
+SYSTEM_CLASSES = (
+    "ballistic-missile", "cruise-missile", "glide-vehicle", "launcher", "interceptor",
+    "missile-defence-system", "drone", "target-missile", "bomber", "submarine", "site",
+    "warhead", "aircraft", "radar", "other",
+)
+CLAIM_TOPICS = (
+    "range", "compliance", "capability", "deployment", "test", "intent", "responsibility",
+    "negotiation", "demand", "characterisation", "count", "other",
+)
+
+_COMMON = {
+    "id": F("id", True),
+    "aliases": F("texts"),
+    "wikidata": F("wikidata"),
+    "notes": F("text"),
+    "sources": F("sources", True),
+}
+
+_LIMIT = {
+    "id": F("id", True),
+    "name": F("text", True),
+    "kind": F("enum", True, values=("prohibition", "ceiling")),
+    "topic": F("text", True),
+    "applies_to": F(
+        "object",
+        spec={
+            "class": F("enums", values=SYSTEM_CLASSES),
+            "basing": F("enums", values=("ground", "sea", "air", "space")),
+            "status": F("enums", values=("deployed", "non-deployed")),
+            "category": F("texts"),
+        },
+    ),
+    "quantity": F("quantity"),
+    "article": F("text"),
+    "summary": F("text"),
+    "sources": F("sources"),
+}
+
+SCHEMA: dict[str, dict[str, F]] = {
+    "source": {
+        "id": F("id", True),
+        "title": F("text", True),
+        "publisher": F("text", True),
+        "url": F("url", True),
+        "published": F("date", True),
+        "accessed": F("date", True),
+        "type": F(
+            "enum",
+            True,
+            values=("news", "official", "treaty-text", "factsheet", "report", "reference",
+                    "book", "testimony", "analysis"),
+        ),
+        "author": F("text"),
+        "place": F("text"),
+        "language": F("text"),
+        "aliases": F("texts"),
+        "notes": F("text"),
+    },
+    "treaty": {
+        **_COMMON,
+        "name": F("text", True),
+        "full_name": F("text", True),
+        "type": F("enum", True, values=("bilateral", "multilateral")),
+        "domain": F(
+            "enums",
+            True,
+            values=("nuclear", "missiles", "missile-defence", "strategic-arms", "conventional",
+                    "chemical", "biological", "testing", "space", "non-proliferation",
+                    "verification", "disarmament"),
+        ),
+        "depositaries": F("refs", target=("party",), relation="depositary"),
+        "summary": F("text", True),
+        "withdrawal": F(
+            "object",
+            spec={"article": F("text"), "notice": F("text"), "summary": F("text")},
+        ),
+        "limits": F("objects", spec=_LIMIT),
+    },
+    "party": {
+        **_COMMON,
+        "name": F("text", True),
+        "type": F("enum", True, values=("state", "organisation", "alliance", "company", "media")),
+        "iso": F("iso"),
+        "successor_of": F("refs", target=("party",), relation="successor-of"),
+        "members": F("refs", target=("party",), relation="has-member"),
+        "summary": F("text"),
+    },
+    "person": {
+        **_COMMON,
+        "name": F("text", True),
+        "party": F("ref", True, target=("party",), relation="affiliated-with"),
+        "roles": F(
+            "objects",
+            spec={
+                "title": F("text", True),
+                "party": F("ref", target=("party",), relation="held-role-in"),
+                "from": F("date"),
+                "to": F("date"),
+            },
+        ),
+        "summary": F("text"),
+    },
+    "system": {
+        **_COMMON,
+        "name": F("text", True),
+        "nato_name": F("text"),
+        "class": F("enum", True, values=SYSTEM_CLASSES),
+        "category": F("text"),
+        "basing": F("enums", values=("ground", "sea", "air", "space")),
+        "developer": F("refs", target=("party",), relation="developed-by"),
+        "operator": F("refs", target=("party",), relation="operated-by"),
+        "status": F(
+            "enum",
+            values=("development", "in-service", "retired", "eliminated", "cancelled", "tested",
+                    "planned"),
+        ),
+        "variant_of": F("ref", target=("system",), relation="variant-of"),
+        "part_of": F("ref", target=("system",), relation="part-of"),
+        "located_in": F("ref", target=("party",), relation="located-in"),
+        "location": F("text"),
+        "range": F("quantity"),
+        "summary": F("text"),
+    },
+    "event": {
+        **_COMMON,
+        "title": F("text", True),
+        "date": F("date", True),
+        "kind": F("enum", True, values=EVENT_KINDS),
+        "place": F("text"),
+        "participants": F("refs", target=("party", "person"), relation="participant"),
+        "treaties": F("refs", target=("treaty",), relation="concerns"),
+        "systems": F("refs", target=("system",), relation="concerns"),
+        "according_to": F("refs", target=("party", "person"), relation="according-to"),
+        "summary": F("text"),
+    },
+    "claim": {
+        **_COMMON,
+        "claimant": F("ref", True, target=("party",), relation="claimant"),
+        "speaker": F("ref", target=("person",), relation="speaker"),
+        "asserted": F("date", True),
+        "holds": F("date"),
+        "context": F("ref", target=("event",), relation="asserted-at"),
+        "subject": F("ref", True, relation="about"),
+        "topic": F("enum", True, values=CLAIM_TOPICS),
+        "value": F("quantity"),
+        "verdict": F("enum", values=("violation", "compliance")),
+        "stance": F("enum", True, values=("asserts", "denies")),
+        "treaty": F("ref", target=("treaty",), relation="treaty-at-issue"),
+        "responds_to": F("refs", target=("claim",), relation="responds-to"),
+        "evidence": F("refs", target=("event",), relation="evidence"),
+        "summary": F("text", True),
+    },
+}
+
+# Treaty actions taken by the participating parties (membership is derived from these).
+PARTY_ACTIONS = (
+    "signature", "ratification", "accession", "succession", "suspension",
+    "withdrawal-notice", "withdrawal", "revocation",
+)
+MEMBERSHIP_ACTIONS = ("signature", "ratification", "accession", "succession")
+
+
+def label_of(rec: dict) -> str:
+    return rec.get(LABEL_FIELD[rec["_kind"]]) or rec["id"]
+
+
+# Every diagnostic code treatykb emits, with what it means (README lists them;
+# tests/test_diagnostics.py holds one reproducer per code).
+DIAG_CODES: dict[str, str] = {
+    "yaml-syntax": "the file is not valid YAML (or holds a NUL byte)",
+    "encoding": "the file is not UTF-8",
+    "yaml-tag": "an explicit tag such as !!python/object (never constructed)",
+    "duplicate-key": "the same key twice in one mapping (YAML would keep the last silently)",
+    "bad-key": "a mapping key that is a list, a mapping or empty",
+    "multiple-documents": "more than one YAML document in a file",
+    "alias-bomb": "aliases expanding to more than 100,000 values",
+    "too-deep": "nesting deeper than 64 levels",
+    "too-large": "a file larger than 64 MiB",
+    "too-long": "a text value longer than 100,000 characters",
+    "empty-file": "a file with no records",
+    "not-a-list": "a file whose top level is not a list of records",
+    "not-a-mapping": "a list item that is not a record (mapping)",
+    "unknown-kind": "a file outside the kind folders (treaties/, parties/, ...)",
+    "unknown-field": "a field the record kind does not have (with a did-you-mean)",
+    "missing-field": "a required field is absent or empty",
+    "wrong-type": "a value of the wrong shape (text, list, mapping)",
+    "bad-id": "an id that is not lowercase letters, digits, '-', '.', '_'",
+    "bad-ref": "a reference that is not a well-formed id",
+    "bad-value": "a value outside its field's allowed set or pattern (enum, ISO code, QID, URL)",
+    "bad-date": "a malformed or impossible date, or a reversed interval",
+    "bad-quantity": "a malformed quantity (unit, number, bounds)",
+    "no-source": "a record without sources",
+    "duplicate-id": "an id used twice (across all files)",
+    "unknown-ref": "a reference to an id that does not exist (with a did-you-mean)",
+    "wrong-ref-kind": "a reference to a record of the wrong kind",
+    "self-reference": "a record that refers to itself",
+    "ref-cycle": "responds_to links that form a cycle",
+    "date-order": "impossible date order (in force before signed, a reply before its claim, a role ending before it starts)",
+    "unsafe-char": "(warning) a control, escape or bidi character in text",
+    "no-data": "the data directory is missing or holds no .yaml files",
+    "io": "a file or directory that cannot be read",
+}

@@ -1,0 +1,388 @@
+"""Questions -> rows.  Pure functions over a `KB`; no I/O, no formatting.
+
+Owns: what each command answers (timeline, claims, show, list, search), the
+row field names (the JSON contract documented in the README), dispute
+detection between claims, and treaty lifecycle dates derived from events.
+Rows are plain dicts; a reference to another record is always
+`{"id": ..., "label": ...}` so scripts get ids and people get labels.
+Does not own: resolving the KB location or rendering.
+"""
+
+from __future__ import annotations
+
+from .kb import KB, date_key
+from .model import (
+    SCHEMA,
+    compare_dates,
+    format_quantity,
+    intervals_disjoint,
+    label_of,
+    parse_date,
+    quantity_interval,
+)
+
+
+def _refs(kb: KB, ids) -> list[dict]:
+    return [kb.ref(i) for i in ids or ()]
+
+
+def citations(kb: KB, rec: dict) -> list[dict]:
+    out = []
+    for c in rec.get("sources", ()):
+        src = kb.records.get(c["source"], {})
+        out.append({
+            "id": c["source"],
+            "label": src.get("title", c["source"]),
+            "publisher": src.get("publisher"),
+            "published": src.get("published"),
+            "url": src.get("url"),
+            "quote": c.get("quote"),
+            "page": c.get("page"),
+        })
+    return out
+
+
+def _in_range(text: str | None, date_from: str | None, date_to: str | None) -> bool:
+    """Keep a dated item unless it lies wholly outside [date_from, date_to]."""
+    if not text:
+        return date_from is None and date_to is None
+    d = parse_date(text)
+    if date_from and d.hi < parse_date(date_from).lo:
+        return False
+    if date_to and d.lo > parse_date(date_to).hi:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# timeline
+
+
+def _mentions(rec: dict, rid: str) -> bool:
+    for f in ("participants", "treaties", "systems", "according_to"):
+        if rid in rec.get(f, ()):
+            return True
+    return False
+
+
+def event_row(kb: KB, e: dict) -> dict:
+    return {
+        "type": "event",
+        "date": e["date"],
+        "id": e["id"],
+        "kind": e["kind"],
+        "title": e["title"],
+        "place": e.get("place"),
+        "participants": _refs(kb, e.get("participants")),
+        "treaties": _refs(kb, e.get("treaties")),
+        "systems": _refs(kb, e.get("systems")),
+        "according_to": _refs(kb, e.get("according_to")),
+        "summary": e.get("summary"),
+        "sources": citations(kb, e),
+    }
+
+
+def timeline(kb: KB, ids: list[str], *, include_claims: bool = False, date_from: str | None = None,
+             date_to: str | None = None, kinds: list[str] | None = None) -> list[dict]:
+    """Dated events concerning any of `ids`, oldest first (claims too, if asked)."""
+    want = set(ids)
+    rows = []
+    for eid in kb.by_kind.get("event", ()):
+        e = kb.records[eid]
+        if not (eid in want or any(_mentions(e, r) for r in want)):
+            continue
+        if kinds and e["kind"] not in kinds:
+            continue
+        if not _in_range(e["date"], date_from, date_to):
+            continue
+        rows.append(event_row(kb, e))
+    if include_claims:
+        for c in claims_about(kb, ids):
+            if kinds and "claim" not in kinds and c["topic"] not in kinds:
+                continue
+            if not _in_range(c["asserted"], date_from, date_to):
+                continue
+            rows.append({
+                "type": "claim",
+                "date": c["asserted"],
+                "id": c["id"],
+                "kind": c["topic"],
+                "title": c["summary"],
+                "place": None,
+                "participants": [p for p in (c["claimant"], c["speaker"]) if p],
+                "treaties": [c["treaty"]] if c["treaty"] else [],
+                "systems": [c["subject"]] if kb.records[c["subject"]["id"]]["_kind"] == "system" else [],
+                "according_to": [c["claimant"]],
+                "summary": c["value_text"] or c["verdict"],
+                "sources": c["sources"],
+            })
+    rows.sort(key=lambda r: (date_key(r["date"]), r["type"] != "event", r["id"]))
+    return rows
+
+
+# --------------------------------------------------------------------------
+# claims
+
+
+def _conflict(a: dict, b: dict) -> bool:
+    if a["claimant"] == b["claimant"]:
+        return False
+    same_stance = a["stance"] == b["stance"]
+    if a.get("verdict") and b.get("verdict"):
+        return (a["verdict"] == b["verdict"]) != same_stance
+    if a.get("value") and b.get("value"):
+        ia, ib = quantity_interval(a["value"]), quantity_interval(b["value"])
+        if ia.dimension != ib.dimension:
+            return False
+        disjoint = intervals_disjoint(ia, ib)
+        return disjoint if same_stance else not disjoint
+    if not same_stance:
+        return b["id"] in a.get("responds_to", ()) or a["id"] in b.get("responds_to", ())
+    return False
+
+
+def disputes_among(kb: KB, claim_ids) -> dict[str, list[str]]:
+    """For each claim, the claims (same subject and topic) that contradict it."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for cid in claim_ids:
+        c = kb.records[cid]
+        groups.setdefault((c["subject"], c["topic"]), []).append(c)
+    out: dict[str, list[str]] = {}
+    for members in groups.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                if _conflict(a, b):
+                    out.setdefault(a["id"], []).append(b["id"])
+                    out.setdefault(b["id"], []).append(a["id"])
+    return out
+
+
+def claim_row(kb: KB, c: dict, disputed_by: list[str] | None = None) -> dict:
+    return {
+        "id": c["id"],
+        "subject": kb.ref(c["subject"]),
+        "topic": c["topic"],
+        "claimant": kb.ref(c["claimant"]),
+        "speaker": kb.ref(c.get("speaker")),
+        "asserted": c["asserted"],
+        "holds": c.get("holds"),
+        "stance": c["stance"],
+        "value": c.get("value"),
+        "value_text": format_quantity(c.get("value")) or None,
+        "verdict": c.get("verdict"),
+        "treaty": kb.ref(c.get("treaty")),
+        "summary": c["summary"],
+        "context": kb.ref(c.get("context")),
+        "responds_to": _refs(kb, c.get("responds_to")),
+        "evidence": _refs(kb, c.get("evidence")),
+        "disputed": bool(disputed_by),
+        "disputed_by": sorted(disputed_by or []),
+        "sources": citations(kb, c),
+    }
+
+
+def _claim_ids_about(kb: KB, ids, by: bool) -> list[str]:
+    want = set(ids)
+    out = []
+    for cid in kb.by_kind.get("claim", ()):
+        c = kb.records[cid]
+        if by:
+            hit = c["claimant"] in want or c.get("speaker") in want
+        else:
+            hit = c["subject"] in want or c.get("treaty") in want or cid in want
+        if hit:
+            out.append(cid)
+    return out
+
+
+def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None = None,
+                 date_from: str | None = None, date_to: str | None = None) -> list[dict]:
+    """Claims about `ids` (or made by them, with `by`), grouped by subject and
+    topic, oldest assertion first within a group; contradictions marked."""
+    cids = _claim_ids_about(kb, ids, by)
+    disputes = disputes_among(kb, [c for c in kb.by_kind.get("claim", ())
+                                   if kb.records[c]["subject"] in {kb.records[i]["subject"] for i in cids}])
+    rows = []
+    for cid in cids:
+        c = kb.records[cid]
+        if topic and c["topic"] != topic:
+            continue
+        if not _in_range(c["asserted"], date_from, date_to):
+            continue
+        rows.append(claim_row(kb, c, disputes.get(cid)))
+    rows.sort(key=lambda r: (r["subject"]["label"].casefold(), r["topic"], date_key(r["asserted"]), r["id"]))
+    return rows
+
+
+# --------------------------------------------------------------------------
+# show
+
+
+def lifecycle(kb: KB, treaty_id: str) -> dict:
+    """A treaty's dates, derived from its events (never typed twice)."""
+    firsts: dict[str, dict] = {}
+    for rel, src in kb.inc.get(treaty_id, ()):
+        if rel != "concerns":
+            continue
+        e = kb.records[src]
+        if e["_kind"] != "event":
+            continue
+        k = e["kind"]
+        if k in ("signature", "entry-into-force", "termination", "expiry"):
+            cur = firsts.get(k)
+            if cur is None or date_key(e["date"]) < date_key(cur["date"]):
+                firsts[k] = e
+    out = {}
+    for key, k in (("signed", "signature"), ("entered_into_force", "entry-into-force"),
+                   ("terminated", "termination"), ("expired", "expiry")):
+        e = firsts.get(k)
+        out[key] = {"date": e["date"], "event": kb.ref(e["id"])} if e else None
+    return out
+
+
+def _plain(value):
+    """A field value as JSON-ready plain data (drops internal keys)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def show(kb: KB, rid: str) -> dict:
+    rec = kb.records[rid]
+    kind = rec["_kind"]
+    tail = ("aliases", "wikidata", "notes", "sources")
+    order = ["id"] + [n for n in SCHEMA[kind] if n != "id" and n not in tail] + list(tail)
+    fields = {name: _plain(rec[name]) for name in order if name in rec}
+    out = {
+        "id": rid,
+        "record": kind,
+        "label": label_of(rec),
+        "file": rec["_loc"][0],
+        "line": rec["_loc"][1],
+        "fields": fields,
+        "outgoing": [dict(relation=rel, **kb.ref(t), record=kb.records[t]["_kind"])
+                     for rel, t in kb.out.get(rid, ())],
+        "incoming": [dict(relation=rel, **kb.ref(s), record=kb.records[s]["_kind"])
+                     for rel, s in kb.inc.get(rid, ())],
+    }
+    if kind == "treaty":
+        out["lifecycle"] = lifecycle(kb, rid)
+    if kind == "claim":
+        out["fields"]["value_text"] = format_quantity(rec.get("value")) or None
+        out["sources"] = citations(kb, rec)
+    return out
+
+
+# --------------------------------------------------------------------------
+# list
+
+
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "treaty": ("id", "name", "type", "domain", "signed", "entered_into_force", "ended"),
+    "party": ("id", "name", "type", "iso"),
+    "person": ("id", "name", "party"),
+    "system": ("id", "name", "class", "category", "basing", "operator", "status"),
+    "event": ("id", "date", "kind", "title", "treaties"),
+    "claim": ("id", "asserted", "claimant", "subject", "topic", "stance", "value_text", "summary"),
+    "source": ("id", "published", "publisher", "title", "url"),
+}
+
+
+def list_records(kb: KB, kind: str, *, treaty: str | None = None, party: str | None = None,
+                 where: list[tuple[str, str]] | None = None) -> list[dict]:
+    rows = []
+    spec = SCHEMA[kind]
+    for rid in kb.by_kind.get(kind, ()):
+        rec = kb.records[rid]
+        if treaty and not (rid == treaty or treaty in rec.get("treaties", ()) or rec.get("treaty") == treaty
+                           or ("party-to", treaty) in kb.out.get(rid, ())):
+            continue
+        if party and not (party in rec.get("participants", ()) or rec.get("claimant") == party
+                          or rec.get("party") == party or party in rec.get("operator", ())
+                          or party in rec.get("developer", ()) or rid == party):
+            continue
+        if where and not all(_matches(rec, f, v) for f, v in where):
+            continue
+        row = {}
+        for col in LIST_COLUMNS[kind]:
+            if col in ("signed", "entered_into_force", "ended"):
+                continue
+            v = rec.get(col)
+            f = spec.get(col)
+            if f is not None and f.type == "ref":
+                v = kb.ref(v)
+            elif f is not None and f.type == "refs":
+                v = _refs(kb, v)
+            elif col == "value_text":
+                v = format_quantity(rec.get("value")) or None
+            row[col] = _plain(v) if v is not None else None
+        if kind == "treaty":
+            lc = lifecycle(kb, rid)
+            row["signed"] = lc["signed"]["date"] if lc["signed"] else None
+            row["entered_into_force"] = lc["entered_into_force"]["date"] if lc["entered_into_force"] else None
+            end = lc["terminated"] or lc["expired"]
+            row["ended"] = end["date"] if end else None
+        rows.append({k: row.get(k) for k in LIST_COLUMNS[kind]})
+    sort_col = {"event": "date", "claim": "asserted", "source": "published"}.get(kind)
+    if sort_col:
+        rows.sort(key=lambda r: (date_key(r[sort_col]), r["id"]))
+    else:
+        rows.sort(key=lambda r: r["id"])
+    return rows
+
+
+def _matches(rec: dict, field: str, value: str) -> bool:
+    v = rec.get(field)
+    want = value.casefold()
+    if isinstance(v, list):
+        return any(isinstance(x, str) and x.casefold() == want for x in v)
+    return isinstance(v, str) and v.casefold() == want
+
+
+# --------------------------------------------------------------------------
+# search
+
+_SEARCH_FIELDS = ("name", "full_name", "title", "nato_name", "aliases", "summary", "notes", "place",
+                  "location", "publisher")
+
+
+def search(kb: KB, text: str, *, kinds: list[str] | None = None, limit: int | None = None) -> list[dict]:
+    """Records whose names, aliases, titles, summaries or quotes contain every word of `text`."""
+    words = [w for w in text.casefold().split() if w]
+    if not words:
+        return []
+    rows = []
+    for rid, rec in kb.records.items():
+        if kinds and rec["_kind"] not in kinds:
+            continue
+        texts: list[tuple[str, str]] = [("id", rid)]
+        for f in _SEARCH_FIELDS:
+            v = rec.get(f)
+            if isinstance(v, str):
+                texts.append((f, v))
+            elif isinstance(v, list):
+                texts.extend((f, x) for x in v if isinstance(x, str))
+        for c in rec.get("sources", ()):
+            if c.get("quote"):
+                texts.append(("quote", c["quote"]))
+        blob = " ".join(t for _, t in texts).casefold()
+        if not all(w in blob for w in words):
+            continue
+        best = max(texts, key=lambda ft: sum(w in ft[1].casefold() for w in words))
+        rows.append({
+            "id": rid,
+            "record": rec["_kind"],
+            "label": label_of(rec),
+            "field": best[0],
+            "text": best[1],
+        })
+    rows.sort(key=lambda r: (r["record"], r["id"]))
+    return rows[:limit] if limit else rows
+
+
+__all__ = [
+    "timeline", "claims_about", "show", "list_records", "search", "lifecycle", "disputes_among",
+    "compare_dates",
+]

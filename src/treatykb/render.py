@@ -1,0 +1,332 @@
+"""Rows -> text: table | tsv | json | jsonl | csv | markdown.
+
+Owns: the output formats, flattening rows for tabular formats (a reference
+`{id, label}` becomes two columns, `X` with ids and `X_label` with labels),
+and making every string from the data inert before it reaches a terminal:
+control characters, escape sequences and bidi overrides are shown as visible
+escapes, never interpreted; rich markup in data is never parsed (consoles are
+made with markup, emoji and highlighting off, and cells are `Text`).
+The only module besides the CLI that imports rich, and only for `table`.
+Does not own: what the rows contain (`query`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from typing import Callable, Iterable, NamedTuple, TextIO
+
+from .model import UNSAFE_RE
+
+FORMATS = ("table", "tsv", "json", "jsonl", "csv", "markdown")
+
+
+class Col(NamedTuple):
+    key: str
+    header: str
+    type: str = "text"  # text | ref | refs | list | bool | cites
+
+
+# --------------------------------------------------------------------------
+# Making text inert
+
+
+def _escape_char(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def inert(s: str) -> str:
+    """Visible escapes for control, C1 and direction characters (tab/newline kept)."""
+    return UNSAFE_RE.sub(_escape_char, s) if UNSAFE_RE.search(s) else s
+
+
+_TSV_RE = re.compile(r"[\\\t\n\r]")
+_TSV_MAP = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def tsv_cell(s: str) -> str:
+    return inert(_TSV_RE.sub(lambda m: _TSV_MAP[m.group()], s))
+
+
+def one_line(s: str) -> str:
+    return inert(" ".join(s.split()))
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+
+
+def json_text(obj, indent: int | None = 2) -> str:
+    """JSON with every control/direction character escaped as \\uXXXX."""
+    s = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+
+
+# --------------------------------------------------------------------------
+# Flattening for tabular formats
+
+
+def _is_ref(v) -> bool:
+    return isinstance(v, dict) and "id" in v and "label" in v
+
+
+def flat_headers(cols: list[Col]) -> list[str]:
+    out = []
+    for c in cols:
+        out.append(c.key)
+        if c.type in ("ref", "refs", "cites"):
+            out.append(c.key + "_label")
+    return out
+
+
+def _scalar(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (int, float, str)):
+        return str(v)
+    if _is_ref(v):
+        return str(v["id"])
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+
+def flat_values(row: dict, cols: list[Col]) -> list[str]:
+    out = []
+    for c in cols:
+        v = row.get(c.key)
+        if c.type == "ref":
+            out.append("" if v is None else str(v["id"]))
+            out.append("" if v is None else str(v["label"]))
+        elif c.type in ("refs", "cites"):
+            v = v or []
+            out.append(";".join(str(x["id"]) for x in v))
+            out.append("; ".join(str(x["label"]) for x in v))
+        elif isinstance(v, list):
+            out.append("; ".join(_scalar(x) for x in v))
+        else:
+            out.append(_scalar(v))
+    return out
+
+
+def _label_text(row: dict, c: Col) -> str:
+    v = row.get(c.key)
+    if v is None:
+        return ""
+    if c.type == "ref":
+        return str(v["label"])
+    if c.type == "refs":
+        return ", ".join(str(x["label"]) for x in v)
+    if c.type == "cites":
+        return "; ".join(cite_text(x) for x in v)
+    if isinstance(v, list):
+        return ", ".join(_scalar(x) for x in v)
+    return _scalar(v)
+
+
+def cite_text(c: dict) -> str:
+    parts = [p for p in (c.get("publisher"), c.get("published")) if p]
+    return f"{', '.join(parts)}: {c['label']}" if parts else str(c["label"])
+
+
+# --------------------------------------------------------------------------
+# Writers
+
+
+def write_rows(rows: list[dict], fmt: str, out: TextIO, cols: list[Col], *,
+               console_factory: Callable | None = None, table: Callable | None = None,
+               title: str | None = None) -> None:
+    if fmt == "json":
+        out.write(json_text(rows) + "\n")
+    elif fmt == "jsonl":
+        for r in rows:
+            out.write(json_text(r, indent=None) + "\n")
+    elif fmt == "tsv":
+        out.write("\t".join(flat_headers(cols)) + "\n")
+        for r in rows:
+            out.write("\t".join(tsv_cell(v) for v in flat_values(r, cols)) + "\n")
+    elif fmt == "csv":
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(flat_headers(cols))
+        for r in rows:
+            w.writerow([inert(v) for v in flat_values(r, cols)])
+    elif fmt == "markdown":
+        heads = [c.header for c in cols]
+        out.write("| " + " | ".join(heads) + " |\n")
+        out.write("|" + "|".join("---" for _ in heads) + "|\n")
+        for r in rows:
+            cells = [one_line(_label_text(r, c)).replace("|", "\\|") for c in cols]
+            out.write("| " + " | ".join(cells) + " |\n")
+    elif fmt == "table":
+        console = console_factory()
+        renderables = table(rows) if table else [generic_table(rows, cols, title)]
+        for item in renderables:
+            console.print(item)
+    else:  # pragma: no cover - the CLI restricts choices
+        raise ValueError(f"unknown format {fmt}")
+
+
+def T(s, style: str | None = None):
+    """A rich Text holding `s` literally (never parsed as markup), made inert."""
+    from rich.text import Text
+
+    return Text(inert("" if s is None else str(s)), style=style or "")
+
+
+def generic_table(rows: list[dict], cols: list[Col], title: str | None = None):
+    from rich.table import Table
+
+    t = Table(title=T(title) if title else None, show_lines=False, header_style="bold")
+    for c in cols:
+        t.add_column(T(c.header), overflow="fold")
+    for r in rows:
+        t.add_row(*[T(_label_text(r, c)) for c in cols])
+    return t
+
+
+def make_console(file: TextIO, color: str = "auto"):
+    """A console that never interprets data: markup, emoji and highlighting off."""
+    import os
+
+    from rich.console import Console
+
+    no_color = color == "never" or (color == "auto" and "NO_COLOR" in os.environ)
+    return Console(
+        file=file,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        no_color=no_color,
+        force_terminal=True if color == "always" else None,
+        color_system=None if color == "never" else "auto",
+        soft_wrap=False,
+    )
+
+
+# --------------------------------------------------------------------------
+# Command-specific terminal views
+
+
+def timeline_view(rows: list[dict], title: str) -> Iterable:
+    from rich.table import Table
+
+    t = Table(title=T(title), header_style="bold", show_lines=False, expand=False)
+    t.add_column(T("Date"), no_wrap=True, style="cyan")
+    t.add_column(T("Kind"), no_wrap=True, style="magenta")
+    t.add_column(T("What happened"), overflow="fold", ratio=3)
+    t.add_column(T("Who"), overflow="fold", ratio=1)
+    t.add_column(T("Source"), overflow="fold", ratio=1, style="dim")
+    year = None
+    for r in rows:
+        y = r["date"][:4]
+        if year is not None and y != year:
+            t.add_section()
+        year = y
+        what = T(r["title"], "bold" if r["type"] == "event" else "italic")
+        if r["type"] == "claim":
+            what = T("claim: " + r["title"], "italic")
+        if r.get("according_to") and r["type"] == "event":
+            what.append(T(" (according to " + ", ".join(x["label"] for x in r["according_to"]) + ")", "yellow"))
+        if r.get("place"):
+            what.append(T(" — " + r["place"], "dim"))
+        who = ", ".join(x["label"] for x in r["participants"])
+        src = "; ".join(f"{c.get('publisher') or c['id']} {c.get('published') or ''}".strip()
+                        for c in r["sources"])
+        t.add_row(T(r["date"]), T(r["kind"]), what, T(who), T(src))
+    return [t]
+
+
+def claims_view(rows: list[dict], title: str) -> Iterable:
+    from rich.table import Table
+
+    out = []
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["subject"]["label"], r["topic"]), []).append(r)
+    for (subject, topic), members in groups.items():
+        disputed = any(m["disputed"] for m in members)
+        head = T(f"{subject} — {topic}", "bold")
+        if disputed:
+            head.append(T("  ⚠ DISPUTED", "bold red"))
+        t = Table(title=head, title_justify="left", header_style="bold")
+        t.add_column(T("Asserted"), no_wrap=True, style="cyan")
+        t.add_column(T("Claimant (speaker)"), overflow="fold")
+        t.add_column(T("Stance"), no_wrap=True)
+        t.add_column(T("Value"), overflow="fold")
+        t.add_column(T("Claim"), overflow="fold", ratio=3)
+        t.add_column(T("Responds to"), overflow="fold")
+        t.add_column(T("Source"), overflow="fold", ratio=2, style="dim")
+        for r in members:
+            who = r["claimant"]["label"] + (f" ({r['speaker']['label']})" if r["speaker"] else "")
+            value = r["value_text"] or (r["verdict"] or "")
+            claim = T(r["summary"])
+            if r["disputed"]:
+                claim.append(T(" [disputed by " + ", ".join(r["disputed_by"]) + "]", "red"))
+            src = "; ".join(cite_text(c) + (f' — "{c["quote"]}"' if c.get("quote") else "")
+                            for c in r["sources"])
+            stance = T(r["stance"], "green" if r["stance"] == "asserts" else "yellow")
+            t.add_row(T(r["asserted"]), T(who), stance, T(value), claim,
+                      T(", ".join(x["id"] for x in r["responds_to"])), T(src))
+        out.append(t)
+    if not out:
+        out.append(T(f"{title}: no claims"))
+    return out
+
+
+def show_rows(d: dict) -> list[dict]:
+    """A `show` result flattened to (section, name, value, id) rows for tabular formats."""
+    rows = [{"section": "record", "name": k, "value": d[k], "id": d["id"]}
+            for k in ("record", "label", "file", "line")]
+    for name, v in d["fields"].items():
+        rows.append({"section": "field", "name": name, "value": _field_text(v), "id": ""})
+    for name, v in (d.get("lifecycle") or {}).items():
+        if v:
+            rows.append({"section": "lifecycle", "name": name, "value": v["date"], "id": v["event"]["id"]})
+    for rel in d["outgoing"]:
+        rows.append({"section": "outgoing", "name": rel["relation"], "value": rel["label"], "id": rel["id"]})
+    for rel in d["incoming"]:
+        rows.append({"section": "incoming", "name": rel["relation"], "value": rel["label"], "id": rel["id"]})
+    return rows
+
+
+def _field_text(v) -> str:
+    if isinstance(v, list):
+        return "; ".join(_field_text(x) for x in v)
+    if isinstance(v, dict):
+        if "source" in v:
+            return v["source"] + (f' ("{v["quote"]}")' if v.get("quote") else "")
+        return ", ".join(f"{k}={_field_text(x)}" for k, x in v.items())
+    return _scalar(v)
+
+
+SHOW_COLS = [Col("section", "Section"), Col("name", "Name"), Col("value", "Value"), Col("id", "Id")]
+
+
+def show_view(d: dict) -> Iterable:
+    from rich.table import Table
+
+    t = Table(title=T(f"{d['label']} ({d['record']} {d['id']})", "bold"), show_header=False)
+    t.add_column(style="bold", no_wrap=True)
+    t.add_column(overflow="fold")
+    for name, v in d["fields"].items():
+        t.add_row(T(name), T(_field_text(v)))
+    for name, v in (d.get("lifecycle") or {}).items():
+        if v:
+            t.add_row(T(name.replace("_", " ")), T(f"{v['date']} ({v['event']['label']})"))
+    t.add_row(T("file"), T(f"{d['file']}:{d['line']}"))
+    views = [t]
+    if d["outgoing"] or d["incoming"]:
+        r = Table(title=T("Relations"), header_style="bold")
+        r.add_column(T("Direction"), no_wrap=True)
+        r.add_column(T("Relation"), no_wrap=True, style="magenta")
+        r.add_column(T("Record"), overflow="fold")
+        r.add_column(T("Id"), overflow="fold", style="dim")
+        for rel in d["outgoing"]:
+            r.add_row(T("→"), T(rel["relation"]), T(rel["label"]), T(rel["id"]))
+        for rel in d["incoming"]:
+            r.add_row(T("←"), T(rel["relation"]), T(rel["label"]), T(rel["id"]))
+        views.append(r)
+    return views

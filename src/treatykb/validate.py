@@ -1,0 +1,581 @@
+"""Checking: data directory -> clean records + every diagnostic at once.
+
+Owns: finding the data files, checking each record against the schema in
+`model.SCHEMA` (fields, types, dates, quantities, enums, ids), and the
+whole-KB checks (duplicate ids, dangling references, date order, reference
+cycles, unsafe text).  Checks are plain functions in the `CHECKS` tuple; each
+returns diagnostics and never raises on bad data.
+Does not own: YAML syntax (`yamlio`), indexing or the graph (`kb`).
+
+A clean record is a plain dict: `kind`, the fields as written (dates and
+text as strings, quantities as dicts of numbers, sources as a list of
+`{source, quote, page}` dicts) and `_loc` = (path, line, col).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+
+from . import yamlio
+from .model import (
+    KIND_DIRS,
+    QUANTITY_KEYS,
+    SCHEMA,
+    UNITS,
+    UNSAFE_RE,
+    Diagnostic,
+    F,
+    compare_dates,
+    parse_date,
+    parse_number,
+)
+from .yamlio import Bad, Map, Seq
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+QID_RE = re.compile(r"^Q[1-9][0-9]*$")
+ISO_RE = re.compile(r"^[A-Z]{2}$")
+URL_RE = re.compile(r"^https?://[^\s]+$")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_TEXT = 100_000
+
+
+@dataclass
+class PendingRef:
+    path: str
+    line: int
+    col: int
+    owner: str  # id of the record holding the reference
+    field: str  # dotted field name, e.g. "claimant" or "roles.party"
+    target: str
+    kinds: tuple[str, ...] | None
+
+
+@dataclass
+class Context:
+    records: list[dict] = field(default_factory=list)
+    diags: list[Diagnostic] = field(default_factory=list)
+    refs: list[PendingRef] = field(default_factory=list)
+    ids: dict[str, dict] = field(default_factory=dict)
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _article(kind: str) -> str:
+    return "an" if kind[0] in "aeiou" else "a"
+
+
+def _describe(value) -> str:
+    if isinstance(value, Map):
+        return "a mapping"
+    if isinstance(value, Seq):
+        return "a list"
+    if value is None:
+        return "empty"
+    return f"'{value}'" if len(value) < 60 else f"'{value[:57]}...'"
+
+
+# --------------------------------------------------------------------------
+# Files
+
+
+def find_files(data_dir: str, diags: list[Diagnostic]) -> list[tuple[str, str, str]]:
+    """(display path, absolute path, kind) for each data file, sorted."""
+    out: list[tuple[str, str, str]] = []
+    if not os.path.isdir(data_dir):
+        what = "does not exist" if not os.path.exists(data_dir) else "is not a directory"
+        diags.append(Diagnostic(data_dir, 1, 1, "error", "no-data", f"data directory {what}"))
+        return out
+    for root, dirs, files in os.walk(data_dir, onerror=lambda e: diags.append(
+            Diagnostic(e.filename or data_dir, 1, 1, "error", "io", f"cannot read directory: {e.strerror}"))):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel_root = os.path.relpath(root, data_dir)
+        top = rel_root.split(os.sep)[0] if rel_root != "." else None
+        for name in sorted(files):
+            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+                continue
+            full = os.path.join(root, name)
+            if top is None or top not in KIND_DIRS:
+                where = "the data directory's top level" if top is None else f"folder '{top}'"
+                diags.append(Diagnostic(
+                    full, 1, 1, "error", "unknown-kind",
+                    f"file in {where}: data files go in a kind folder "
+                    f"({', '.join(KIND_DIRS)}){_suggest(top or '', KIND_DIRS)}"))
+                continue
+            out.append((full, full, KIND_DIRS[top]))
+    if not out and not diags:
+        diags.append(Diagnostic(data_dir, 1, 1, "error", "no-data",
+                                "data directory holds no .yaml files"))
+    return out
+
+
+def read_bytes(path: str, diags: list[Diagnostic]) -> bytes | None:
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            diags.append(Diagnostic(path, 1, 1, "error", "too-large",
+                                    f"file is larger than {MAX_FILE_BYTES >> 20} MiB; split it"))
+            return None
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        diags.append(Diagnostic(path, 1, 1, "error", "io", f"cannot read file: {e.strerror or e}"))
+        return None
+
+
+# --------------------------------------------------------------------------
+# One file
+
+
+def check_file(ctx: Context, path: str, kind: str, data: bytes) -> None:
+    doc = yamlio.load(path, data, ctx.diags)
+    if doc is None:
+        if not any(d.path == path for d in ctx.diags):
+            ctx.diags.append(Diagnostic(path, 1, 1, "error", "empty-file",
+                                        f"file holds no records (expected a list of {kind} records)"))
+        return
+    if isinstance(doc, Bad):
+        return
+    if not isinstance(doc, Seq):
+        at = doc.at if isinstance(doc, Map) else (1, 1)
+        ctx.diags.append(Diagnostic(
+            path, at[0], at[1], "error", "not-a-list",
+            f"a data file is a list of records (each starting with '- '), not {_describe(doc)}"))
+        return
+    for i, item in enumerate(doc):
+        at = doc.vpos[i]
+        if isinstance(item, Bad):
+            continue
+        if not isinstance(item, Map):
+            ctx.diags.append(Diagnostic(path, at[0], at[1], "error", "not-a-mapping",
+                                        f"a record is a mapping of fields, not {_describe(item)}"))
+            continue
+        check_record(ctx, path, kind, item)
+
+
+def check_record(ctx: Context, path: str, kind: str, m: Map) -> None:
+    spec = SCHEMA[kind]
+    rid = m.get("id") if isinstance(m.get("id"), str) else None
+    rec: dict = {"_kind": kind, "_loc": (path, m.at[0], m.at[1]), "_pos": {}}
+    _clean_map(ctx, path, m, spec, rec, rid or "?", "", kind)
+    if "id" not in rec:
+        return  # reported; a record without a usable id cannot be referenced
+    ctx.records.append(rec)
+
+
+def _clean_map(ctx, path, m: Map, spec: dict, out: dict, owner: str, prefix: str, kind: str):
+    for key in m:
+        if key not in spec:
+            kp = m.kpos[key]
+            what = f"{kind} record" if not prefix else f"'{prefix.rstrip('.')}'"
+            ctx.diags.append(Diagnostic(
+                path, kp[0], kp[1], "error", "unknown-field",
+                f"unknown field '{key}' in {what}{_suggest(key, spec)}"))
+    for name, f in spec.items():
+        if name not in m or m[name] is None or m[name] == "" and f.type != "text":
+            if f.required:
+                if f.type == "sources":
+                    ctx.diags.append(Diagnostic(path, m.at[0], m.at[1], "error", "no-source",
+                                                f"{_rec_name(kind, owner, prefix)} has no sources"))
+                else:
+                    ctx.diags.append(Diagnostic(
+                        path, m.at[0], m.at[1], "error", "missing-field",
+                        f"{_rec_name(kind, owner, prefix)} lacks required field '{prefix}{name}'"))
+            continue
+        value = m[name]
+        if isinstance(value, Bad):
+            continue
+        at = m.vpos[name]
+        cleaned = _clean(ctx, path, value, at, f, owner, prefix + name, kind)
+        if cleaned is not _INVALID:
+            out[name] = cleaned
+            if not prefix:
+                out["_pos"][name] = at
+
+
+def _rec_name(kind, owner, prefix):
+    if prefix:
+        return f"'{prefix.rstrip('.')}' of {kind} '{owner}'"
+    return f"{kind} '{owner}'" if owner != "?" else f"{kind} record"
+
+
+class _Invalid:
+    __slots__ = ()
+
+
+_INVALID = _Invalid()
+
+
+def _err(ctx, path, at, code, msg):
+    ctx.diags.append(Diagnostic(path, at[0], at[1], "error", code, msg))
+    return _INVALID
+
+
+def _text(ctx, path, value, at, fname):
+    if not isinstance(value, str):
+        return _err(ctx, path, at, "wrong-type", f"'{fname}' must be text, not {_describe(value)}")
+    if len(value) > MAX_TEXT:
+        return _err(ctx, path, at, "too-long", f"'{fname}' is longer than {MAX_TEXT} characters")
+    m = UNSAFE_RE.search(value)
+    if m:
+        ch = m.group()
+        ctx.diags.append(Diagnostic(
+            path, at[0], at[1], "warning", "unsafe-char",
+            f"'{fname}' contains the control or direction character U+{ord(ch):04X}; "
+            "treatykb shows it escaped, but it is almost certainly a mistake"))
+    return value
+
+
+def _clean(ctx: Context, path: str, value, at, f: F, owner: str, fname: str, kind: str):
+    t = f.type
+    if t == "text":
+        v = _text(ctx, path, value, at, fname)
+        if v is not _INVALID and not v.strip():
+            if f.required:
+                return _err(ctx, path, at, "missing-field", f"'{fname}' is empty")
+            return _INVALID
+        return v
+    if t in ("id", "wikidata", "iso", "url", "date", "enum", "ref"):
+        if not isinstance(value, str):
+            return _err(ctx, path, at, "wrong-type", f"'{fname}' must be text, not {_describe(value)}")
+        value = value.strip()
+    if t == "id":
+        if not ID_RE.match(value):
+            hint = value.lower().replace(" ", "-")
+            hint = f" (e.g. '{hint}')" if ID_RE.match(hint) else ""
+            return _err(ctx, path, at, "bad-id",
+                        f"id '{value}' must be lowercase letters, digits, '-', '.', '_'{hint}")
+        return value
+    if t == "wikidata":
+        if not QID_RE.match(value):
+            return _err(ctx, path, at, "bad-value", f"'{fname}' must be a Wikidata QID like Q42, not '{value}'")
+        return value
+    if t == "iso":
+        if not ISO_RE.match(value):
+            return _err(ctx, path, at, "bad-value",
+                        f"'{fname}' must be a two-letter ISO 3166-1 code like 'NO', not '{value}'")
+        return value
+    if t == "url":
+        if not URL_RE.match(value):
+            return _err(ctx, path, at, "bad-value", f"'{fname}' must be an http(s) URL, not '{value}'")
+        return _text(ctx, path, value, at, fname)
+    if t == "date":
+        try:
+            parse_date(value)
+        except ValueError as e:
+            return _err(ctx, path, at, "bad-date", f"'{fname}': {e}")
+        return value
+    if t == "enum":
+        if value not in f.values:
+            return _err(ctx, path, at, "bad-value",
+                        f"'{fname}' is '{value}', not one of: {', '.join(f.values)}"
+                        f"{_suggest(value, f.values)}")
+        return value
+    if t == "ref":
+        if not ID_RE.match(value):
+            return _err(ctx, path, at, "bad-ref", f"'{fname}' must be a record id, not '{value}'")
+        ctx.refs.append(PendingRef(path, at[0], at[1], owner, fname, value, f.target))
+        return value
+    if t in ("texts", "refs", "enums", "objects"):
+        if not isinstance(value, Seq):
+            hint = f" (write [{value}])" if isinstance(value, str) else ""
+            return _err(ctx, path, at, "wrong-type",
+                        f"'{fname}' must be a list, not {_describe(value)}{hint}")
+        inner = {"texts": F("text"), "refs": F("ref", target=f.target),
+                 "enums": F("enum", values=f.values), "objects": F("object", spec=f.spec)}[t]
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, Bad):
+                continue
+            if item is None:
+                _err(ctx, path, value.vpos[i], "wrong-type", f"'{fname}' has an empty item")
+                continue
+            c = _clean(ctx, path, item, value.vpos[i], inner, owner, fname, kind)
+            if c is not _INVALID:
+                out.append(c)
+        if t == "objects" and f.spec and "id" in f.spec:
+            seen = set()
+            for i, o in enumerate(out):
+                if o.get("id") in seen:
+                    _err(ctx, path, value.vpos[i], "duplicate-id",
+                         f"'{fname}' id '{o['id']}' is used twice in {kind} '{owner}'")
+                seen.add(o.get("id"))
+        return out
+    if t == "object":
+        if not isinstance(value, Map):
+            return _err(ctx, path, at, "wrong-type", f"'{fname}' must be a mapping, not {_describe(value)}")
+        out = {"_pos": {}}
+        _clean_map(ctx, path, value, f.spec, out, owner, fname + ".", kind)
+        out.pop("_pos")
+        if "from" in out and "to" in out:
+            a, b = parse_date(out["from"]), parse_date(out["to"])
+            if b.hi < a.lo:
+                _err(ctx, path, value.vpos["to"], "date-order",
+                     f"'{fname}' ends ({out['to']}) before it starts ({out['from']})")
+        return out
+    if t == "quantity":
+        return _quantity(ctx, path, value, at, fname)
+    if t == "sources":
+        return _sources(ctx, path, value, at, owner, fname, kind)
+    raise AssertionError(f"unknown field type {t}")  # pragma: no cover - schema bug
+
+
+def _quantity(ctx, path, value, at, fname):
+    if not isinstance(value, Map):
+        hint = ""
+        if isinstance(value, str) and re.match(r"^[<>]?=?\s*[\d,.]+\s*[a-zA-Z]+$", value.strip()):
+            hint = " (write e.g. {gt: 500, unit: km})"
+        return _err(ctx, path, at, "bad-quantity",
+                    f"'{fname}' must be a quantity mapping like {{value: 480, unit: km}}, "
+                    f"not {_describe(value)}{hint}")
+    q: dict = {}
+    ok = True
+    for key in value:
+        kp = value.kpos[key]
+        if key not in QUANTITY_KEYS:
+            _err(ctx, path, kp, "bad-quantity",
+                 f"'{fname}' has unknown key '{key}'{_suggest(key, QUANTITY_KEYS)}")
+            ok = False
+    unit = value.get("unit")
+    if unit is None:
+        _err(ctx, path, value.at, "bad-quantity", f"'{fname}' lacks a 'unit'")
+        ok = False
+    elif not isinstance(unit, str) or unit not in UNITS:
+        _err(ctx, path, value.vpos["unit"], "bad-quantity",
+             f"'{fname}' unit {_describe(unit)} is not one of: {', '.join(UNITS)}"
+             f"{_suggest(unit, UNITS) if isinstance(unit, str) else ''}")
+        ok = False
+    else:
+        q["unit"] = unit
+    for key in ("value", "gt", "ge", "lt", "le"):
+        if key in value:
+            raw = value[key]
+            if isinstance(raw, Bad):
+                ok = False
+                continue
+            try:
+                if not isinstance(raw, str):
+                    raise ValueError(f"{_describe(raw)} is not a number")
+                q[key] = parse_number(raw)
+            except ValueError as e:
+                _err(ctx, path, value.vpos[key], "bad-quantity", f"'{fname}.{key}': {e}")
+                ok = False
+    if "approx" in value:
+        if value["approx"] not in ("true", "false"):
+            _err(ctx, path, value.vpos["approx"], "bad-quantity", f"'{fname}.approx' must be true or false")
+            ok = False
+        elif value["approx"] == "true":
+            q["approx"] = True
+    if not ok:
+        return _INVALID
+    bounds = [k for k in ("gt", "ge", "lt", "le") if k in q]
+    if "value" in q and bounds:
+        return _err(ctx, path, value.at, "bad-quantity",
+                    f"'{fname}' has both 'value' and bounds ({', '.join(bounds)}); use one or the other")
+    if "value" not in q and not bounds:
+        return _err(ctx, path, value.at, "bad-quantity", f"'{fname}' needs 'value' or a bound (gt/ge/lt/le)")
+    if "gt" in q and "ge" in q or "lt" in q and "le" in q:
+        return _err(ctx, path, value.at, "bad-quantity", f"'{fname}' has two lower or two upper bounds")
+    lo = q.get("gt", q.get("ge"))
+    hi = q.get("lt", q.get("le"))
+    if lo is not None and hi is not None and (lo > hi or lo == hi and ("gt" in q or "lt" in q)):
+        return _err(ctx, path, value.at, "bad-quantity", f"'{fname}' bounds admit no value (lower {lo}, upper {hi})")
+    return q
+
+
+def _sources(ctx, path, value, at, owner, fname, kind):
+    if not isinstance(value, Seq):
+        hint = f" (write [{value}])" if isinstance(value, str) else ""
+        return _err(ctx, path, at, "wrong-type", f"'{fname}' must be a list, not {_describe(value)}{hint}")
+    out = []
+    for i, item in enumerate(value):
+        iat = value.vpos[i]
+        if isinstance(item, Bad):
+            continue
+        if isinstance(item, str):
+            item_map = None
+            sid = item.strip()
+            sid_at = iat
+        elif isinstance(item, Map):
+            item_map = item
+            for key in item:
+                if key not in ("source", "quote", "page"):
+                    kp = item.kpos[key]
+                    _err(ctx, path, kp, "unknown-field",
+                         f"unknown field '{key}' in a source citation{_suggest(key, ('source', 'quote', 'page'))}")
+            sid = item.get("source")
+            if not isinstance(sid, str) or not sid:
+                _err(ctx, path, iat, "missing-field", "a source citation lacks 'source' (a source id)")
+                continue
+            sid_at = item.vpos["source"]
+        else:
+            _err(ctx, path, iat, "wrong-type", f"a source citation is a source id or a mapping, not {_describe(item)}")
+            continue
+        if not ID_RE.match(sid):
+            _err(ctx, path, sid_at, "bad-ref", f"source '{sid}' is not a valid id")
+            continue
+        ctx.refs.append(PendingRef(path, sid_at[0], sid_at[1], owner, fname, sid, ("source",)))
+        cite = {"source": sid}
+        if item_map is not None:
+            for key in ("quote", "page"):
+                if key in item_map and item_map[key] is not None and not isinstance(item_map[key], Bad):
+                    v = _text(ctx, path, item_map[key], item_map.vpos[key], f"{fname}.{key}")
+                    if v is not _INVALID:
+                        cite[key] = v
+        out.append(cite)
+    if not out and not any(d.path == path and d.line == at[0] for d in ctx.diags[-3:]):
+        _err(ctx, path, at, "no-source", f"{kind} '{owner}' has no sources")
+    return out
+
+
+# --------------------------------------------------------------------------
+# Whole-KB checks
+
+
+def check_duplicate_ids(ctx: Context) -> list[Diagnostic]:
+    out = []
+    first: dict[str, dict] = {}
+    for rec in ctx.records:
+        rid = rec["id"]
+        if rid in first:
+            p, line, col = first[rid]["_loc"]
+            path, rl, rc = rec["_loc"]
+            at = rec["_pos"].get("id", (rl, rc))
+            out.append(Diagnostic(path, at[0], at[1], "error", "duplicate-id",
+                                  f"id '{rid}' is already used by the {first[rid]['_kind']} at {p}:{line}:{col}"))
+        else:
+            first[rid] = rec
+    ctx.ids = first
+    return out
+
+
+def check_refs(ctx: Context) -> list[Diagnostic]:
+    out = []
+    ids = ctx.ids
+    by_kind: dict[str, list[str]] = {}
+    for rid, rec in ids.items():
+        by_kind.setdefault(rec["_kind"], []).append(rid)
+    for r in ctx.refs:
+        rec = ids.get(r.target)
+        kinds = r.kinds
+        what = " or ".join(kinds) if kinds else "record"
+        if rec is None:
+            pool = [i for k in (kinds or by_kind) for i in by_kind.get(k, ())]
+            out.append(Diagnostic(r.path, r.line, r.col, "error", "unknown-ref",
+                                  f"{r.field} '{r.target}' is not {_article(what)} {what} id"
+                                  f"{_suggest(r.target, pool)}"))
+        elif kinds and rec["_kind"] not in kinds:
+            out.append(Diagnostic(r.path, r.line, r.col, "error", "wrong-ref-kind",
+                                  f"{r.field} '{r.target}' is {_article(rec['_kind'])} {rec['_kind']}, "
+                                  f"not {_article(what)} {what}"))
+        elif r.target == r.owner:
+            out.append(Diagnostic(r.path, r.line, r.col, "error", "self-reference",
+                                  f"{r.field} of '{r.owner}' refers to the record itself"))
+    return out
+
+
+def check_date_order(ctx: Context) -> list[Diagnostic]:
+    """Entry into force before signature; responses before what they answer."""
+    out = []
+    ids = ctx.ids
+    signed: dict[str, list[dict]] = {}
+    in_force: dict[str, list[dict]] = {}
+    for rec in ids.values():
+        if rec["_kind"] != "event" or "date" not in rec:
+            continue
+        ek = rec.get("kind")
+        for t in rec.get("treaties", ()):
+            if ek == "signature":
+                signed.setdefault(t, []).append(rec)
+            elif ek == "entry-into-force":
+                in_force.setdefault(t, []).append(rec)
+    for t, eifs in in_force.items():
+        sigs = signed.get(t)
+        if not sigs:
+            continue
+        first_sig = min(sigs, key=lambda r: parse_date(r["date"]).sort_key())
+        sd = parse_date(first_sig["date"])
+        for e in eifs:
+            ed = parse_date(e["date"])
+            if compare_dates(ed, sd) == "before":
+                path = e["_loc"][0]
+                at = e["_pos"].get("date", e["_loc"][1:])
+                sp = first_sig["_loc"]
+                out.append(Diagnostic(path, at[0], at[1], "error", "date-order",
+                                      f"entry into force of '{t}' ({e['date']}) is before its signature "
+                                      f"({first_sig['date']}, event '{first_sig['id']}' at {sp[0]}:{sp[1]})"))
+    for rec in ids.values():
+        if rec["_kind"] != "claim" or "asserted" not in rec:
+            continue
+        mine = parse_date(rec["asserted"])
+        for other_id in rec.get("responds_to", ()):
+            other = ids.get(other_id)
+            if not other or other["_kind"] != "claim" or "asserted" not in other:
+                continue
+            theirs = parse_date(other["asserted"])
+            if compare_dates(mine, theirs) == "before":
+                path = rec["_loc"][0]
+                at = rec["_pos"].get("responds_to", rec["_loc"][1:])
+                out.append(Diagnostic(path, at[0], at[1], "error", "date-order",
+                                      f"claim '{rec['id']}' (asserted {rec['asserted']}) responds to "
+                                      f"'{other_id}', asserted later ({other['asserted']})"))
+    return out
+
+
+def check_cycles(ctx: Context) -> list[Diagnostic]:
+    """No chain of responds_to may lead back to where it started."""
+    out = []
+    ids = ctx.ids
+    state: dict[str, int] = {}  # 1 = on stack, 2 = done
+    for start in ids:
+        if ids[start]["_kind"] != "claim" or start in state:
+            continue
+        stack = [(start, iter(ids[start].get("responds_to", ())))]
+        state[start] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+                continue
+            if nxt == node or nxt not in ids or ids[nxt]["_kind"] != "claim":
+                continue  # self-reference and dangling refs are reported elsewhere
+            if state.get(nxt) == 1:
+                cycle = [n for n, _ in stack]
+                cycle = cycle[cycle.index(nxt):] + [nxt]
+                rec = ids[node]
+                at = rec["_pos"].get("responds_to", rec["_loc"][1:])
+                out.append(Diagnostic(rec["_loc"][0], at[0], at[1], "error", "ref-cycle",
+                                      "responds_to forms a cycle: " + " -> ".join(cycle)))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(ids[nxt].get("responds_to", ()))))
+    return out
+
+
+CHECKS = (check_duplicate_ids, check_refs, check_date_order, check_cycles)
+
+
+def check_dir(data_dir: str) -> tuple[list[dict], list[Diagnostic]]:
+    """Read and check every file under `data_dir`; return (records, diagnostics).
+
+    Records are returned even when there are errors (the bad parts left out),
+    so that callers can decide; diagnostics are sorted by position.
+    """
+    ctx = Context()
+    for display, full, kind in find_files(data_dir, ctx.diags):
+        data = read_bytes(full, ctx.diags)
+        if data is None:
+            continue
+        check_file(ctx, display, kind, data)
+    for check in CHECKS:
+        ctx.diags.extend(check(ctx))
+    ctx.diags.sort(key=lambda d: (d.path, d.line, d.col, d.code))
+    return ctx.records, ctx.diags
+
+

@@ -1,0 +1,68 @@
+"""The installed command as a real process: pipes, signals, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, write_kb
+
+EXE = Path(sys.executable).with_name("treatykb")
+CMD = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "treatykb"]
+
+
+def _big_kb(root: Path, n: int = 3000) -> Path:
+    events = "".join(
+        f"- id: e{i}\n  title: Event number {i} concerning the treaty\n  date: 2000-01-01\n"
+        f"  kind: meeting\n  participants: [p]\n  sources: [src]\n" for i in range(n))
+    return write_kb(root, {"parties/p.yaml": "- id: p\n  name: P\n  type: state\n  sources: [src]\n",
+                           "events/e.yaml": events})
+
+
+def test_installed_command_through_a_pipe(tmp_path):
+    """The console script (or python -m) piped into head -1 ends quietly."""
+    root = _big_kb(tmp_path)
+    for fmt in ("tsv", "json", "table", "csv"):
+        p = subprocess.run(f"{' '.join(CMD)} timeline p --data {root} -f {fmt} | head -1",
+                           shell=True, capture_output=True, text=True, timeout=120)
+        assert p.stderr == "", p.stderr
+        assert p.stdout.count("\n") == 1
+
+
+def test_piped_output_is_tsv_without_escape_codes():
+    p = subprocess.run(CMD + ["timeline", "INF", "--data", str(MINI)], capture_output=True, text=True,
+                       timeout=60, cwd="/")
+    assert p.returncode == 0 and p.stderr == ""
+    assert p.stdout.startswith("date\ttype\t") and "\x1b" not in p.stdout
+
+
+def test_python_dash_m_works_from_any_directory(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "treatykb", "--version"], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=60)
+    assert p.returncode == 0 and p.stdout.startswith("treatykb ")
+
+
+def test_sigint_exits_130_quietly():
+    proc = subprocess.Popen(CMD + ["show", "-", "--data", str(MINI)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # it is now waiting for REFs on stdin
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    proc.stdin.close() if proc.stdin and not proc.stdin.closed else None
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_json_feeds_jq():
+    p = subprocess.run(f"{' '.join(CMD)} claims 9M729 --data {MINI} --format json "
+                       "| jq -r '.[] | [.claimant.label, .value_text] | @tsv'",
+                       shell=True, capture_output=True, text=True, timeout=60)
+    assert p.stdout.splitlines() == ["United States\t> 500 km", "Russia\t< 480 km"]
