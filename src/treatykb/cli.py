@@ -58,6 +58,9 @@ ColorOpt = Annotated[Color, typer.Option(
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="Only items on or after DATE.")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Only items on or before DATE.")]
+AsOfOpt = Annotated[Optional[str], typer.Option(
+    "--as-of", metavar="DATE", help="Only what had happened (or been asserted) by the end of DATE; "
+    "items whose partial date straddles DATE are kept and flagged as uncertain.")]
 
 
 class Fail(Exception):
@@ -136,9 +139,9 @@ def _kb(data: Optional[str]):
     return load_valid_kb(path)
 
 
-def _expand_refs(refs: List[str]) -> List[str]:
+def _expand_refs(refs: Optional[List[str]]) -> List[str]:
     out: List[str] = []
-    for r in refs:
+    for r in refs or ():
         if r == "-":
             out.extend(line.strip() for line in sys.stdin if line.strip())
         else:
@@ -205,6 +208,7 @@ def timeline(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only these event kinds (repeatable).")] = None,
+    as_of: AsOfOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -215,13 +219,15 @@ def timeline(
     Example: treatykb timeline INF --from 2018 --claims
     """
     from . import query
+    from .analysis import filter_as_of
     from .render import timeline_view
 
     kb = _kb(data)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
     rows = query.timeline(kb, ids, include_claims=claims, date_from=_check_date(date_from, "--from"),
                           date_to=_check_date(date_to, "--to"), kinds=kind)
-    title = "Timeline: " + ", ".join(kb.label(i) for i in ids)
+    rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "date")
+    title = "Timeline: " + ", ".join(kb.label(i) for i in ids) + (f" (as of {as_of})" if as_of else "")
     _emit(rows, _format(format), _timeline_cols(), color, table=lambda r: timeline_view(r, title))
 
 
@@ -246,6 +252,7 @@ def claims(
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic (range, compliance, ...).")] = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
+    as_of: AsOfOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -256,12 +263,14 @@ def claims(
     Example: treatykb claims 9M729 --topic range
     """
     from . import query
+    from .analysis import filter_as_of
     from .render import claims_view
 
     kb = _kb(data)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
     rows = query.claims_about(kb, ids, by=by, topic=topic, date_from=_check_date(date_from, "--from"),
                               date_to=_check_date(date_to, "--to"))
+    rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "asserted")
     title = "Claims " + ("by " if by else "about ") + ", ".join(kb.label(i) for i in ids)
     _emit(rows, _format(format), _claim_cols(), color, table=lambda r: claims_view(r, title))
 
@@ -270,6 +279,7 @@ def claims(
 @guarded
 def show(
     refs: Annotated[List[str], typer.Argument(metavar="REF...", help="Any record (id, name or alias); '-' reads stdin.")],
+    as_of: AsOfOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -284,7 +294,7 @@ def show(
 
     kb = _kb(data)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
-    results = [query.show(kb, i) for i in ids]
+    results = [query.show(kb, i, as_of=_check_date(as_of, "--as-of")) for i in ids]
     fmt = _format(format)
     if fmt == "json":
         sys.stdout.write(json_text(results) + "\n")
@@ -374,6 +384,212 @@ def search(
     cols = [Col("record", "Record"), Col("id", "Id"), Col("label", "Label"), Col("field", "Field"),
             Col("text", "Matching text")]
     _emit(rows, _format(format), cols, color, title=f"{len(rows)} result(s) for '{' '.join(text)}'")
+
+
+@app.command()
+@guarded
+def parties(
+    treaty: Annotated[str, typer.Argument(metavar="TREATY", help="The treaty (id, name or alias).")],
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+):
+    """Each party's status in TREATY (signed, ratified, in force, suspended, withdrawn), derived
+    from its dated actions, and the treaty's own state.
+
+    Example: treatykb parties INF --as-of 2019-03-01
+    """
+    from .analysis import parties_status
+    from .render import json_text, parties_view
+
+    kb = _kb(data)
+    tid = kb.resolve(treaty, ("treaty",))
+    res = parties_status(kb, tid, _check_date(as_of, "--as-of"))
+    fmt = _format(format)
+    rows = [r | {"treaty_state": res["state"], "treaty_state_since": res["state_since"], "as_of": as_of}
+            for r in res["parties"]]
+    if fmt == "json":
+        sys.stdout.write(json_text(res) + "\n")
+        return
+    _emit(rows, fmt, _party_cols(), color, table=lambda _r: parties_view(res))
+
+
+def _party_cols():
+    from .render import Col
+
+    return [Col("party", "Party", "ref"), Col("status", "Status"), Col("bound", "Bound", "bool"),
+            Col("signed", "Signed"), Col("consented", "Consent"), Col("in_force_from", "In force from"),
+            Col("suspended", "Suspended"), Col("withdrawal_notice", "Withdrawal notice"),
+            Col("withdrawn", "Withdrawn"), Col("revoked", "Revoked"), Col("steps", "Steps"),
+            Col("treaty", "Treaty", "ref"), Col("treaty_state", "Treaty state"),
+            Col("treaty_state_since", "Since"), Col("as_of", "As of")]
+
+
+@app.command()
+@guarded
+def disputes(
+    refs: Annotated[Optional[List[str]], typer.Argument(metavar="[REF...]", help="Only disputes about or "
+                                                        "involving these records (default: all).")] = None,
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+):
+    """Groups of contradicting claims (same subject and topic, incompatible values or opposite
+    stances), with every claimant's position, date and source side by side.
+
+    Example: treatykb disputes INF
+    """
+    from .analysis import disputes as find
+    from .render import disputes_view, json_text
+
+    kb = _kb(data)
+    ids = [kb.resolve(r) for r in _expand_refs(refs)] if refs else None
+    groups = find(kb, ids, _check_date(as_of, "--as-of"))
+    fmt = _format(format)
+    if fmt == "json":
+        sys.stdout.write(json_text(groups) + "\n")
+        return
+    if fmt == "jsonl":
+        for g in groups:
+            sys.stdout.write(json_text(g, indent=None) + "\n")
+        return
+    rows = [c | {"dispute": g["dispute"]} for g in groups for c in g["claims"]]
+    cols = [_col("dispute", "Dispute")] + _claim_cols()
+    _emit(rows, fmt, cols, color, table=lambda _r: disputes_view(groups))
+
+
+def _col(key, header, typ="text"):
+    from .render import Col
+
+    return Col(key, header, typ)
+
+
+@app.command()
+@guarded
+def thread(
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="A claim id (or words from it).")],
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+):
+    """The chain of claims answering each other around CLAIM (accusation, denial,
+    counter-accusation, rebuttal), as a tree; nested JSON with --format json.
+
+    Example: treatykb thread ru-mk41-launchers-violate-inf
+    """
+    from .analysis import flatten_thread, thread as build
+    from .render import json_text, thread_view
+
+    kb = _kb(data)
+    cid = kb.resolve(claim, ("claim",))
+    tree = build(kb, cid, _check_date(as_of, "--as-of"))
+    fmt = _format(format)
+    if fmt == "json":
+        sys.stdout.write(json_text(tree) + "\n")
+        return
+    rows = flatten_thread(tree)
+    if fmt == "jsonl":
+        for r in rows:
+            sys.stdout.write(json_text(r, indent=None) + "\n")
+        return
+    cols = [_col("depth", "Depth"), _col("parent", "Parent")] + _claim_cols()
+    _emit(rows, fmt, cols, color, table=lambda _r: thread_view(tree, kb.label(cid)))
+
+
+@app.command()
+@guarded
+def compliance(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="A system (its claims under each treaty) or a "
+                                       "treaty (the systems x claimants matrix).")],
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+):
+    """Under each claimant's own figures, does the system break the treaty? Each claimed value
+    is checked against the treaty's structured limits, with the reasoning.
+
+    Example: treatykb compliance 9M729
+    """
+    from .analysis import compliance as evaluate
+    from .render import compliance_view
+
+    kb = _kb(data)
+    rid = kb.resolve(ref, ("system", "treaty"))
+    rows = evaluate(kb, rid, _check_date(as_of, "--as-of"))
+    cols = [_col("subject", "System", "ref"), _col("treaty", "Treaty", "ref"), _col("claimant", "Claimant", "ref"),
+            _col("speaker", "Speaker", "ref"), _col("claim", "Claim", "ref"), _col("asserted", "Asserted"),
+            _col("stance", "Stance"), _col("measure", "Measure"), _col("claimed", "Claimed"),
+            _col("verdict", "Verdict"), _col("limit", "Limit"), _col("reason", "Reason"),
+            _col("sources", "Sources", "cites")]
+    title = f"Compliance: {kb.label(rid)}"
+    _emit(rows, _format(format), cols, color, table=lambda r: compliance_view(r, title, kb.records[rid]["_kind"]))
+
+
+@app.command()
+@guarded
+def related(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="Any record.")],
+    depth: Annotated[int, typer.Option("--depth", "-n", min=1, max=6, help="How many relations away.")] = 1,
+    kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only records of these kinds.")] = None,
+    sources: Annotated[bool, typer.Option("--through-sources", help="Also walk through source records.")] = False,
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+):
+    """The neighbourhood of REF in the graph, with the relation on each edge.
+
+    Example: treatykb related 9M729 --depth 2 --kind claim
+    """
+    kb = _kb(data)
+    rid = kb.resolve(ref)
+    kinds = tuple(_KIND_NAMES.get(k.lower(), k.lower()) for k in kind) if kind else None
+    rows = kb.neighbourhood(rid, depth, kinds, with_sources=sources)
+    cols = [_col("depth", "Depth"), _col("from", "From", "ref"), _col("relation", "Relation"),
+            _col("direction", "Direction"), _col("record", "Record"), _col("id", "Id"), _col("label", "Label")]
+    _emit(rows, _format(format), cols, color, title=f"Related to {kb.label(rid)}")
+
+
+@app.command()
+@guarded
+def path(
+    a: Annotated[str, typer.Argument(metavar="A", help="A record.")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Another record.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N shortest paths.")] = 5,
+    sources: Annotated[bool, typer.Option("--through-sources", help="Also connect through shared sources.")] = False,
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+):
+    """How two records are connected: the shortest paths, with the relation of each step.
+
+    Example: treatykb path "Aegis Ashore" INF
+    """
+    from .render import json_text, paths_view
+
+    kb = _kb(data)
+    ia, ib = kb.resolve(a), kb.resolve(b)
+    paths = kb.shortest_paths(ia, ib, limit, with_sources=sources)
+    if not paths:
+        raise Fail(ExitCode.NOT_FOUND, f"no connection between '{ia}' and '{ib}'"
+                   + ("" if sources else " (try --through-sources)"))
+    fmt = _format(format)
+    if fmt == "json":
+        sys.stdout.write(json_text([{"path": i + 1, "steps": p} for i, p in enumerate(paths)]) + "\n")
+        return
+    rows = [s | {"path": i + 1, "step": j + 1} for i, p in enumerate(paths) for j, s in enumerate(p)]
+    cols = [_col("path", "Path"), _col("step", "Step"), _col("from", "From", "ref"), _col("relation", "Relation"),
+            _col("direction", "Direction"), _col("to", "To", "ref")]
+    _emit(rows, fmt, cols, color, table=lambda _r: paths_view(paths))
 
 
 @app.command()

@@ -124,9 +124,8 @@ class KB:
                 link(rid, "cites", cite["source"])
             if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS:
                 for p in rec.get("participants", ()):
-                    if p in recs and recs[p]["_kind"] == "party":
-                        for t in rec.get("treaties", ()):
-                            link(p, "party-to", t)
+                    if p in recs and recs[p]["_kind"] == "party" and rec.get("treaties"):
+                        link(p, "party-to", rec["treaties"][0])  # the action's treaty is the first listed
 
     # -- names ---------------------------------------------------------------
 
@@ -205,6 +204,68 @@ class KB:
                 g.add_edge(s, t, key=rel, relation=rel)
             self._graph = g
         return self._graph
+
+    def _walkable(self, with_sources: bool):
+        g = self.graph
+        if with_sources:
+            return g
+        return g.subgraph([n for n, k in g.nodes(data="kind") if k != "source"])
+
+    def neighbourhood(self, rid: str, depth: int = 1, kinds: tuple[str, ...] | None = None,
+                      with_sources: bool = False) -> list[dict]:
+        """Records within `depth` relations of `rid` (either direction), each with
+        the relation by which it was first reached.  Sources are leaves unless
+        `with_sources` (they would otherwise connect everything they cite)."""
+        g = self.graph
+        seen = {rid: 0}
+        frontier = [rid]
+        rows = []
+        for d in range(1, depth + 1):
+            nxt = []
+            for u in frontier:
+                if d > 1 and self.records[u]["_kind"] == "source" and not with_sources:
+                    continue
+                edges = [(v, k, "out") for _, v, k in g.out_edges(u, keys=True)]
+                edges += [(v, k, "in") for v, _, k in g.in_edges(u, keys=True)]
+                for v, rel, direction in sorted(edges, key=lambda e: (e[1], e[0])):
+                    if v in seen:
+                        continue
+                    seen[v] = d
+                    nxt.append(v)
+                    rows.append({"depth": d, "from": self.ref(u), "relation": rel, "direction": direction,
+                                 "record": self.records[v]["_kind"], **self.ref(v)})
+            frontier = nxt
+        if kinds:
+            rows = [r for r in rows if r["record"] in kinds]
+        return rows
+
+    def shortest_paths(self, a: str, b: str, limit: int = 10, with_sources: bool = False) -> list[list[dict]]:
+        """Shortest connections between two records, ignoring edge direction;
+        each path is a list of steps {from, relation, direction, to}."""
+        import networkx as nx
+
+        g = self.graph if with_sources or "source" in (self.records[a]["_kind"], self.records[b]["_kind"]) \
+            else self._walkable(False)
+        und = g.to_undirected(as_view=True)
+        try:
+            paths = []
+            for p in nx.all_shortest_paths(und, a, b):
+                paths.append(p)
+                if len(paths) >= limit:
+                    break
+        except nx.NetworkXNoPath:
+            return []
+        out = []
+        for p in paths:
+            steps = []
+            for u, v in zip(p, p[1:]):
+                if g.has_edge(u, v):
+                    rel, direction = sorted(g[u][v])[0], "out"
+                else:
+                    rel, direction = sorted(g[v][u])[0], "in"
+                steps.append({"from": self.ref(u), "relation": rel, "direction": direction, "to": self.ref(v)})
+            out.append(steps)
+        return out
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -441,6 +441,8 @@ SCHEMA: dict[str, dict[str, F]] = {
         "subject": F("ref", True, relation="about"),
         "topic": F("enum", True, values=CLAIM_TOPICS),
         "value": F("quantity"),
+        "measure": F("text"),  # what the value measures when it is not the topic itself,
+                               # matching a treaty limit's topic (e.g. deployed-warheads)
         "verdict": F("enum", values=("violation", "compliance")),
         "stance": F("enum", True, values=("asserts", "denies")),
         "treaty": F("ref", target=("treaty",), relation="treaty-at-issue"),

@@ -218,16 +218,20 @@ def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None 
 # show
 
 
-def lifecycle(kb: KB, treaty_id: str) -> dict:
+def lifecycle(kb: KB, treaty_id: str, as_of: str | None = None) -> dict:
     """A treaty's dates, derived from its events (never typed twice)."""
+    from .analysis import known_by
+
     firsts: dict[str, dict] = {}
     for rel, src in kb.inc.get(treaty_id, ()):
         if rel != "concerns":
             continue
         e = kb.records[src]
-        if e["_kind"] != "event":
-            continue
+        if e["_kind"] != "event" or e["treaties"][0] != treaty_id:
+            continue  # a lifecycle event marks the lifecycle of the first treaty it lists
         k = e["kind"]
+        if as_of is not None and known_by(e["date"], as_of) != "yes":
+            continue
         if k in ("signature", "entry-into-force", "termination", "expiry"):
             cur = firsts.get(k)
             if cur is None or date_key(e["date"]) < date_key(cur["date"]):
@@ -249,7 +253,19 @@ def _plain(value):
     return value
 
 
-def show(kb: KB, rid: str) -> dict:
+def _dated(rec: dict) -> str | None:
+    return rec.get("date") or rec.get("asserted") if rec["_kind"] in ("event", "claim") else None
+
+
+def show(kb: KB, rid: str, as_of: str | None = None) -> dict:
+    """One record, its fields and relations; with `as_of`, relations to events
+    and claims dated after it are left out and the lifecycle is as of then."""
+    from .analysis import known_by
+
+    def visible(other: str) -> bool:
+        return as_of is None or known_by(_dated(kb.records[other]), as_of) != "no" \
+            if kb.records[other]["_kind"] in ("event", "claim") else True
+
     rec = kb.records[rid]
     kind = rec["_kind"]
     tail = ("aliases", "wikidata", "notes", "sources")
@@ -263,12 +279,16 @@ def show(kb: KB, rid: str) -> dict:
         "line": rec["_loc"][1],
         "fields": fields,
         "outgoing": [dict(relation=rel, **kb.ref(t), record=kb.records[t]["_kind"])
-                     for rel, t in kb.out.get(rid, ())],
+                     for rel, t in kb.out.get(rid, ()) if visible(t)],
         "incoming": [dict(relation=rel, **kb.ref(s), record=kb.records[s]["_kind"])
-                     for rel, s in kb.inc.get(rid, ())],
+                     for rel, s in kb.inc.get(rid, ()) if visible(s)],
     }
+    if as_of is not None:
+        out["as_of"] = as_of
+        if kind in ("event", "claim"):
+            out["as_of_known"] = known_by(_dated(rec), as_of)
     if kind == "treaty":
-        out["lifecycle"] = lifecycle(kb, rid)
+        out["lifecycle"] = lifecycle(kb, rid, as_of)
     if kind == "claim":
         out["fields"]["value_text"] = format_quantity(rec.get("value")) or None
         out["sources"] = citations(kb, rec)

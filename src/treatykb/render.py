@@ -330,3 +330,124 @@ def show_view(d: dict) -> Iterable:
             r.add_row(T("←"), T(rel["relation"]), T(rel["label"]), T(rel["id"]))
         views.append(r)
     return views
+
+
+def parties_view(res: dict) -> Iterable:
+    from rich.table import Table
+
+    since = f" since {res['state_since']}" if res.get("state_since") else ""
+    as_of = f" as of {res['as_of']}" if res.get("as_of") else ""
+    title = T(f"{res['treaty']['label']}{as_of}: {res['state']}{since}", "bold")
+    t = Table(title=title, header_style="bold", show_lines=True)
+    t.add_column(T("Party"), overflow="fold", min_width=10)
+    t.add_column(T("Status"), overflow="fold", ratio=2, min_width=20)
+    t.add_column(T("Actions (date, kind)"), overflow="fold", ratio=2, min_width=20)
+    for r in res["parties"]:
+        steps = "\n".join(f"{s['date']} {s['action']}" for s in r["steps"])
+        t.add_row(T(r["party"]["label"], "bold" if r["bound"] else None), T(r["status"]), T(steps, "dim"))
+    views = [t]
+    for u in res.get("uncertain", ()):
+        views.append(T(f"uncertain: {u['event']['label']} ({u['event']['id']}) — {u['note']}", "yellow"))
+    return views
+
+
+def disputes_view(groups: list[dict]) -> Iterable:
+    """Each dispute as a table with one column per claimant: positions side by side."""
+    from rich.table import Table
+
+    out = []
+    for g in groups:
+        claimants = g["claimants"]
+        treaties = ", ".join(x["label"] for x in g["treaties"])
+        head = T(f"{g['subject']['label']} — {g['topic']}", "bold")
+        if treaties:
+            head.append(T(f" (under {treaties})", "dim"))
+        t = Table(title=head, title_justify="left", header_style="bold", show_lines=True)
+        for c in claimants:
+            t.add_column(T(c["label"]), overflow="fold", ratio=1)
+        cells = []
+        for c in claimants:
+            parts = []
+            for r in g["claims"]:
+                if r["claimant"]["id"] != c["id"]:
+                    continue
+                value = r["value_text"] or r["verdict"] or ""
+                line = T(f"{r['asserted']} ", "cyan")
+                line.append(T(f"{r['stance']} {value}".strip() + ": ", "bold"))
+                line.append(T(r["summary"]))
+                if r["speaker"]:
+                    line.append(T(f" ({r['speaker']['label']})", "dim"))
+                if r["sources"]:
+                    line.append(T(" — " + cite_text(r["sources"][0]), "dim"))
+                parts.append(line)
+            from rich.console import Group
+
+            cells.append(Group(*parts))
+        t.add_row(*cells)
+        out.append(t)
+    if not out:
+        out.append(T("no disputes found"))
+    return out
+
+
+def thread_view(tree: list[dict], title: str) -> Iterable:
+    from rich.tree import Tree
+
+    root = Tree(T(f"Thread around: {title}", "bold"))
+
+    def add(node, branch):
+        who = node["claimant"]["label"] + (f" ({node['speaker']['label']})" if node["speaker"] else "")
+        label = T(f"{node['asserted']} ", "cyan")
+        label.append(T(f"{who} {node['stance']}: ", "bold red" if node["focus"] else "bold"))
+        label.append(T(node["summary"]))
+        value = node["value_text"] or node["verdict"]
+        if value:
+            label.append(T(f" [{value}]", "magenta"))
+        label.append(T(f"  {node['id']}", "dim"))
+        b = branch.add(label)
+        for kid in node["responses"]:
+            add(kid, b)
+
+    for n in tree:
+        add(n, root)
+    return [root]
+
+
+_VERDICT_STYLE = {"prohibited": "bold red", "exceeds limit": "bold red", "not limited": "green",
+                  "within limit": "green", "undetermined": "yellow"}
+
+
+def compliance_view(rows: list[dict], title: str, kind: str) -> Iterable:
+    from rich.table import Table
+
+    if not rows:
+        return [T(f"{title}: no claims with figures that a treaty limits")]
+    t = Table(title=T(title, "bold"), header_style="bold", show_lines=True)
+    if kind == "treaty":
+        t.add_column(T("System"), overflow="fold")
+    else:
+        t.add_column(T("Treaty"), overflow="fold")
+    t.add_column(T("By the claim of"), overflow="fold")
+    t.add_column(T("Asserted"), no_wrap=True, style="cyan")
+    t.add_column(T("Claimed"), overflow="fold")
+    t.add_column(T("Verdict"), no_wrap=True)
+    t.add_column(T("Reasoning"), overflow="fold", ratio=3)
+    for r in rows:
+        who = r["claimant"]["label"] + (f" ({r['speaker']['label']})" if r["speaker"] else "")
+        first = r["subject"]["label"] if kind == "treaty" else r["treaty"]["label"]
+        t.add_row(T(first), T(who), T(r["asserted"]), T(r["claimed"]),
+                  T(r["verdict"], _VERDICT_STYLE.get(r["verdict"])), T(r["reason"]))
+    return [t]
+
+
+def paths_view(paths: list[list[dict]]) -> Iterable:
+    out = []
+    for i, p in enumerate(paths, 1):
+        line = T(f"{i}. ", "bold")
+        line.append(T(p[0]["from"]["label"], "bold"))
+        for s in p:
+            arrow = f" —{s['relation']}→ " if s["direction"] == "out" else f" ←{s['relation']}— "
+            line.append(T(arrow, "magenta"))
+            line.append(T(s["to"]["label"], "bold"))
+        out.append(line)
+    return out

@@ -488,7 +488,7 @@ def check_date_order(ctx: Context) -> list[Diagnostic]:
         if rec["_kind"] != "event" or "date" not in rec:
             continue
         ek = rec.get("kind")
-        for t in rec.get("treaties", ()):
+        for t in rec.get("treaties", ())[:1]:  # a lifecycle event marks its first treaty
             if ek == "signature":
                 signed.setdefault(t, []).append(rec)
             elif ek == "entry-into-force":
