@@ -62,7 +62,9 @@ def filter_as_of(rows: list[dict], as_of: str | None, field: str) -> list[dict]:
 _ACTION_ORDER = {"signature": 0, "advice-and-consent": 1, "ratification": 2, "accession": 2,
                  "succession": 2, "instruments-exchanged": 3, "entry-into-force": 4,
                  "suspension": 5, "withdrawal-notice": 6, "withdrawal": 7, "revocation": 7}
-_BINDING = ("ratification", "accession", "succession")
+# consent to be bound; for a bilateral treaty the exchange of instruments of
+# ratification is the consent of each participant
+_BINDING = ("ratification", "accession", "succession", "instruments-exchanged")
 
 
 def treaty_events(kb: KB, treaty: str) -> list[dict]:
@@ -349,18 +351,29 @@ def _applies(limit: dict, system: dict | None) -> tuple[bool, str]:
     return True, ""
 
 
+def claim_measure(claim: dict) -> str:
+    """What a claimed figure measures: `measure` if given; a length is a range
+    (a test 'flew 480 km'); otherwise the claim's topic."""
+    if claim.get("measure"):
+        return claim["measure"]
+    q = claim.get("value")
+    if q and quantity_interval(q).dimension == "length":
+        return "range"
+    return claim["topic"]
+
+
 def evaluate(kb: KB, claim: dict, treaty: str) -> dict:
     """Verdict of one claim's figure under `treaty`'s limits, with reasoning."""
     t = kb.records[treaty]
     subject = kb.records.get(claim["subject"])
     system = subject if subject and subject["_kind"] == "system" else None
-    measure = claim.get("measure") or claim["topic"]
     q = claim.get("value")
+    measure = claim_measure(claim)
     base = {"claim": claim_row(kb, claim), "treaty": kb.ref(treaty), "limit": None,
             "claimed": format_quantity(q) or None}
     limits = [lim for lim in t.get("limits", ()) if lim.get("topic") == measure and lim.get("quantity")]
     if not limits:
-        return base | {"verdict": "undetermined",
+        return base | {"verdict": "not assessed",
                        "reason": f"{t['name']} has no structured limit on {measure}"}
     if q is None:
         return base | {"verdict": "undetermined", "reason": "the claim states no figure"}
@@ -438,7 +451,7 @@ def compliance(kb: KB, ref: str, as_of: str | None = None) -> list[dict]:
     for c in sorted(claims, key=lambda c: (c["subject"], date_key(c["asserted"]), c["id"])):
         treaties = [c["treaty"]] if c.get("treaty") else [
             t for t in kb.by_kind.get("treaty", ()) if any(
-                lim.get("topic") == (c.get("measure") or c["topic"]) for lim in kb.records[t].get("limits", ()))]
+                lim.get("topic") == claim_measure(c) for lim in kb.records[t].get("limits", ()))]
         if kind == "treaty":
             treaties = [ref]
         for t in treaties:
@@ -447,7 +460,7 @@ def compliance(kb: KB, ref: str, as_of: str | None = None) -> list[dict]:
             rows.append({
                 "subject": cr["subject"], "treaty": ev["treaty"], "claimant": cr["claimant"],
                 "speaker": cr["speaker"], "claim": {"id": cr["id"], "label": cr["summary"]},
-                "asserted": cr["asserted"], "stance": cr["stance"], "measure": c.get("measure") or c["topic"],
+                "asserted": cr["asserted"], "stance": cr["stance"], "measure": claim_measure(c),
                 "claimed": ev["claimed"], "verdict": ev["verdict"], "limit": ev["limit"],
                 "reason": ev["reason"] + (" — note: the claimant DENIES this figure" if c["stance"] == "denies" else ""),
                 "sources": cr["sources"],

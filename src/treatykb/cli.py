@@ -594,6 +594,25 @@ def path(
 
 @app.command()
 @guarded
+def stats(
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+):
+    """Coverage of the knowledge base: counts by kind, per treaty, per claimant, and what is missing.
+
+    Example: treatykb stats
+    """
+    from . import query
+
+    kb = _kb(data)
+    cols = [_col("section", "Section"), _col("key", "Key"), _col("label", "Label"), _col("count", "Count")]
+    _emit(query.stats(kb), _format(format), cols, color, title="treatykb coverage")
+
+
+@app.command()
+@guarded
 def check(
     data: DataOpt = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text (path:line:col: ...) or json.")] = "text",

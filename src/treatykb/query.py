@@ -406,3 +406,38 @@ __all__ = [
     "timeline", "claims_about", "show", "list_records", "search", "lifecycle", "disputes_among",
     "compare_dates",
 ]
+
+
+# --------------------------------------------------------------------------
+# stats
+
+
+def stats(kb: KB) -> list[dict]:
+    """Coverage of the KB as (section, key, label, count) rows."""
+    rows: list[dict] = []
+
+    def add(section, key, label, count):
+        rows.append({"section": section, "key": key, "label": label, "count": count})
+
+    for kind in ("treaty", "party", "person", "system", "event", "claim", "source"):
+        add("records", kind, kind, len(kb.by_kind.get(kind, ())))
+    add("records", "relations", "relations", len(kb.relations))
+    for t in sorted(kb.by_kind.get("treaty", ())):
+        n_ev = sum(1 for rel, s in kb.inc.get(t, ()) if rel == "concerns" and kb.records[s]["_kind"] == "event")
+        n_cl = sum(1 for rel, s in kb.inc.get(t, ()) if rel == "treaty-at-issue")
+        add("events per treaty", t, kb.label(t), n_ev)
+        add("claims per treaty", t, kb.label(t), n_cl)
+    per: dict[str, int] = {}
+    for c in kb.by_kind.get("claim", ()):
+        per[kb.records[c]["claimant"]] = per.get(kb.records[c]["claimant"], 0) + 1
+    for p, n in sorted(per.items(), key=lambda x: (-x[1], x[0])):
+        add("claims per claimant", p, kb.label(p), n)
+    for kind in ("treaty", "party", "person", "system"):
+        missing = sum(1 for i in kb.by_kind.get(kind, ()) if not kb.records[i].get("wikidata"))
+        add("lacking a Wikidata QID", kind, kind, missing)
+    no_quote = sum(1 for c in kb.by_kind.get("claim", ())
+                   if not any(s.get("quote") for s in kb.records[c].get("sources", ())))
+    add("lacking quotes", "claim", "claims without a quoted source", no_quote)
+    cited = {t for s, rel, t in kb.relations if rel == "cites"}
+    add("uncited", "source", "sources no record cites", len(set(kb.by_kind.get("source", ())) - cited))
+    return rows
