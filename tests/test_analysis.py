@@ -42,6 +42,7 @@ BASE = {
               kind: ceiling
               topic: deployed-warheads
               quantity: {le: 1550, unit: warheads}
+              effective_from: nst-deadline
           sources: [src]
         - id: multi
           name: Multi Treaty
@@ -74,6 +75,7 @@ BASE = {
         - {id: ru-susp, title: Russia suspends, date: 2019-03-04, kind: suspension, participants: [ru], treaties: [inf], sources: [src]}
         - {id: us-wd, title: US withdraws, date: 2019-08-02, kind: withdrawal, participants: [us], treaties: [inf], sources: [src]}
         - {id: vague, title: Something in February, date: 2019-02, kind: statement, participants: [fr], treaties: [inf], sources: [src]}
+        - {id: nst-deadline, title: Central limits apply, date: 2018-02-05, kind: deadline, treaties: [nst], sources: [src]}
         - {id: m-sig, title: Multi signed, date: 2000-01-01, kind: signature, participants: [us, fr], treaties: [multi], sources: [src]}
         - {id: m-rat, title: France ratifies, date: 2000-06, kind: ratification, participants: [fr], treaties: [multi], sources: [src]}
         - {id: m-eif, title: Multi in force, date: 2001-01-01, kind: entry-into-force, treaties: [multi], sources: [src]}
@@ -118,6 +120,9 @@ def test_successors_are_parties(kb):
     _, p = _status(kb, "inf", "1995-01-01")
     assert p["ru"]["consented"] == {"action": "succession", "date": "1991-12"}
     assert p["ua"]["bound"] and p["ru"]["in_force_from"] == "1991-12"
+    assert not p["ussr"]["bound"] and p["ussr"]["status"].startswith("succeeded (1991-12) by Russia, Ukraine")
+    _, p = _status(kb, "inf", "1990-01-01")
+    assert p["ussr"]["bound"] and "ru" not in p
 
 
 def test_bilateral_withdrawal_terminates(kb):
@@ -191,8 +196,19 @@ def test_class_and_basing_outside_the_treaty(kb):
 @pytest.mark.parametrize("value,verdict", [({"value": 1550}, "within limit"), ({"value": 1551}, "exceeds limit"),
                                            ({"ge": 1500, "le": 1600}, "undetermined")])
 def test_ceilings(kb, value, verdict):
-    c = dict(kb.records["us-range"], measure="deployed-warheads", value=dict(value, unit="warheads"))
+    c = dict(kb.records["us-range"], measure="deployed-warheads", holds="2019-01-01",
+             value=dict(value, unit="warheads"))
     assert evaluate(kb, c, "nst")["verdict"] == verdict
+
+
+def test_count_in_a_unit_only_one_limit_uses_is_measured_by_it(kb):
+    c = dict(kb.records["us-range"], subject="ru", topic="count", asserted="2019-09-01",
+             value={"value": 1600, "unit": "warheads"})
+    ev = evaluate(kb, c, "nst")
+    assert ev["verdict"] == "exceeds limit" and "deployed-warheads" in ev["reason"]
+    early = dict(c, holds="2011-09-01")
+    ev = evaluate(kb, early, "nst")
+    assert ev["verdict"] == "not yet binding" and "2018-02-05" in ev["reason"]
 
 
 def test_compliance_per_claimant_gives_opposite_verdicts(kb):

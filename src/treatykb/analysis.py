@@ -111,13 +111,23 @@ def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
             if kb.records.get(p, {}).get("_kind") == "party":
                 per.setdefault(p, [])
 
+    # a succession by a predecessor's successors ends the predecessor's own membership
+    succeeded: dict[str, dict] = {}
+    for e in happened:
+        if e["kind"] != "succession":
+            continue
+        for succ in e.get("participants", ()):
+            for pred in kb.records.get(succ, {}).get("successor_of", ()):
+                info = succeeded.setdefault(pred, {"date": e["date"], "by": []})
+                info["by"].append(succ)
+
     rows = []
     any_withdrawn = any_suspended = False
     for p, steps in per.items():
         row = {
             "treaty": kb.ref(treaty), "party": kb.ref(p), "status": "", "bound": False,
             "signed": None, "consented": None, "in_force_from": None, "suspended": None,
-            "withdrawal_notice": None, "withdrawn": None, "revoked": None,
+            "withdrawal_notice": None, "withdrawn": None, "revoked": None, "succeeded_by": None,
             "steps": [_step(kb, e) for e in steps],
             "uncertain": [u for u in uncertain if p in kb.records[u["event"]["id"]].get("participants", ())],
         }
@@ -139,6 +149,12 @@ def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
             later = max(eif["date"], row["consented"]["date"], key=date_key)
             row["in_force_from"] = later
         status, bound = _status(row, ended is not None)
+        if p in succeeded:
+            info = succeeded[p]
+            row["succeeded_by"] = {"date": info["date"], "parties": [kb.ref(x) for x in info["by"]]}
+            status = (f"succeeded ({info['date']}) by "
+                      + ", ".join(kb.label(x) for x in info["by"]) + f"; before that: {status}")
+            bound = False
         row["status"], row["bound"] = status, bound
         any_withdrawn |= bool(row["withdrawn"])
         any_suspended |= bool(row["suspended"]) and not row["withdrawn"]
@@ -351,14 +367,21 @@ def _applies(limit: dict, system: dict | None) -> tuple[bool, str]:
     return True, ""
 
 
-def claim_measure(claim: dict) -> str:
+def claim_measure(claim: dict, treaty: dict | None = None) -> str:
     """What a claimed figure measures: `measure` if given; a length is a range
-    (a test 'flew 480 km'); otherwise the claim's topic."""
+    (a test 'flew 480 km'); a count in units that only one of the treaty's
+    limits uses (warheads under New START) is that limit's topic; otherwise
+    the claim's topic."""
     if claim.get("measure"):
         return claim["measure"]
     q = claim.get("value")
     if q and quantity_interval(q).dimension == "length":
         return "range"
+    if q and treaty:
+        topics = {lim["topic"] for lim in treaty.get("limits", ())
+                  if lim.get("quantity") and lim["quantity"]["unit"] == q["unit"]}
+        if len(topics) == 1:
+            return topics.pop()
     return claim["topic"]
 
 
@@ -368,7 +391,7 @@ def evaluate(kb: KB, claim: dict, treaty: str) -> dict:
     subject = kb.records.get(claim["subject"])
     system = subject if subject and subject["_kind"] == "system" else None
     q = claim.get("value")
-    measure = claim_measure(claim)
+    measure = claim_measure(claim, t)
     base = {"claim": claim_row(kb, claim), "treaty": kb.ref(treaty), "limit": None,
             "claimed": format_quantity(q) or None}
     limits = [lim for lim in t.get("limits", ()) if lim.get("topic") == measure and lim.get("quantity")]
@@ -421,6 +444,12 @@ def evaluate(kb: KB, claim: dict, treaty: str) -> dict:
     lim, iv = ceilings[0]
     ceiling = _iv_text(iv, unit)
     claimed = format_quantity(q)
+    start = kb.records.get(lim.get("effective_from") or "")
+    when = claim.get("holds") or claim["asserted"]
+    if start and parse_date(when).hi < parse_date(start["date"]).lo:
+        return base | {"verdict": "not yet binding", "limit": [lim["id"]],
+                       "reason": f"the claimed {measure} ({claimed}, for {when}) predates the ceiling "
+                                 f"({ceiling}), binding only from {start['date']} ({start['title']})"}
     if _contained(x, iv):
         return base | {"verdict": "within limit", "limit": [lim["id"]],
                        "reason": f"the claimed {measure} ({claimed}) is within the ceiling ({ceiling}){note}"}
@@ -451,7 +480,7 @@ def compliance(kb: KB, ref: str, as_of: str | None = None) -> list[dict]:
     for c in sorted(claims, key=lambda c: (c["subject"], date_key(c["asserted"]), c["id"])):
         treaties = [c["treaty"]] if c.get("treaty") else [
             t for t in kb.by_kind.get("treaty", ()) if any(
-                lim.get("topic") == claim_measure(c) for lim in kb.records[t].get("limits", ()))]
+                lim.get("topic") == claim_measure(c, kb.records[t]) for lim in kb.records[t].get("limits", ()))]
         if kind == "treaty":
             treaties = [ref]
         for t in treaties:
@@ -460,7 +489,7 @@ def compliance(kb: KB, ref: str, as_of: str | None = None) -> list[dict]:
             rows.append({
                 "subject": cr["subject"], "treaty": ev["treaty"], "claimant": cr["claimant"],
                 "speaker": cr["speaker"], "claim": {"id": cr["id"], "label": cr["summary"]},
-                "asserted": cr["asserted"], "stance": cr["stance"], "measure": claim_measure(c),
+                "asserted": cr["asserted"], "stance": cr["stance"], "measure": claim_measure(c, kb.records[ev["treaty"]["id"]]),
                 "claimed": ev["claimed"], "verdict": ev["verdict"], "limit": ev["limit"],
                 "reason": ev["reason"] + (" — note: the claimant DENIES this figure" if c["stance"] == "denies" else ""),
                 "sources": cr["sources"],

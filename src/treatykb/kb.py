@@ -19,6 +19,7 @@ from pathlib import Path
 from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, label_of, parse_date
 
 ENV_VAR = "TREATYKB_DATA"
+ENTITY_KINDS = ("treaty", "party", "person", "system")
 
 
 class RefError(Exception):
@@ -163,21 +164,24 @@ class KB:
         hits = [h for h in self.names.get(key, ()) if not kinds or self.records[h]["_kind"] in kinds]
         if key in self.records and key in hits:
             return key
+        if len(hits) > 1:  # a treaty, party, person or system outranks an event or source titled alike
+            ent = [h for h in hits if self.records[h]["_kind"] in ENTITY_KINDS]
+            if len(ent) == 1:
+                return ent[0]
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
             raise RefError(ref, sorted(hits), True, self)
         words = key.replace("-", " ").split()
-        if words:  # every word of REF is a word of one record's name: 'ryabkov'
+        if words:  # every word of REF is a word of one entity's name or alias: 'ryabkov'
             partial = {i for k, ids in self.names.items()
                        if all(w in k.replace("-", " ").split() for w in words)
-                       for i in ids if not kinds or self.records[i]["_kind"] in kinds}
-            partial.discard(None)
-            non_claims = {i for i in partial if self.records[i]["_kind"] not in ("claim",)}
-            if len(non_claims) == 1:
-                return non_claims.pop()
-            if len(non_claims) > 1:
-                raise RefError(ref, sorted(non_claims), True, self)
+                       for i in ids if self.records[i]["_kind"] in ENTITY_KINDS
+                       and (not kinds or self.records[i]["_kind"] in kinds)}
+            if len(partial) == 1:
+                return partial.pop()
+            if len(partial) > 1:
+                raise RefError(ref, sorted(partial), True, self)
         pool = [k for k, ids in self.names.items()
                 if not kinds or any(self.records[i]["_kind"] in kinds for i in ids)]
         close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)

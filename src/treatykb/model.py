@@ -329,6 +329,7 @@ _LIMIT = {
         },
     ),
     "quantity": F("quantity"),
+    "effective_from": F("ref", target=("event",), relation="limit-effective-from"),
     "article": F("text"),
     "summary": F("text"),
     "sources": F("sources"),

@@ -232,7 +232,7 @@ def lifecycle(kb: KB, treaty_id: str, as_of: str | None = None) -> dict:
         k = e["kind"]
         if as_of is not None and known_by(e["date"], as_of) != "yes":
             continue
-        if k in ("signature", "entry-into-force", "termination", "expiry"):
+        if k in ("signature", "entry-into-force", "termination", "expiry", "withdrawal"):
             cur = firsts.get(k)
             if cur is None or date_key(e["date"]) < date_key(cur["date"]):
                 firsts[k] = e
@@ -241,6 +241,10 @@ def lifecycle(kb: KB, treaty_id: str, as_of: str | None = None) -> dict:
                    ("terminated", "termination"), ("expired", "expiry")):
         e = firsts.get(k)
         out[key] = {"date": e["date"], "event": kb.ref(e["id"])} if e else None
+    # a bilateral treaty ends when either party's withdrawal takes effect
+    w = firsts.get("withdrawal")
+    if kb.records[treaty_id].get("type") == "bilateral" and w and not out["terminated"]:
+        out["terminated"] = {"date": w["date"], "event": kb.ref(w["id"])}
     return out
 
 

@@ -414,7 +414,7 @@ def thread_view(tree: list[dict], title: str) -> Iterable:
 
 
 _VERDICT_STYLE = {"prohibited": "bold red", "exceeds limit": "bold red", "not limited": "green",
-                  "within limit": "green", "undetermined": "yellow", "not assessed": "dim"}
+                  "within limit": "green", "undetermined": "yellow", "not assessed": "dim", "not yet binding": "dim"}
 
 
 def compliance_view(rows: list[dict], title: str, kind: str) -> Iterable:
