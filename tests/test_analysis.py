@@ -268,3 +268,13 @@ def test_analysis_commands_in_every_format(runner, tmp_path, cmd, fmt):
     r = run(runner, *cmd, "--data", root, "-f", fmt)
     assert r.exit_code == 0, r.output
     assert r.stdout.strip()
+
+
+def test_figures_for_different_times_or_treaties_do_not_conflict(kb):
+    from treatykb.query import _conflict
+
+    a = dict(kb.records["us-range"], subject="ru", topic="count", holds="2011-02-05", value={"value": 1800, "unit": "warheads"})
+    b = dict(kb.records["ru-range"], subject="ru", topic="count", holds="2023-03-01", value={"value": 1400, "unit": "warheads"})
+    assert not _conflict(a, b)
+    assert _conflict(a, dict(b, holds="2011-02"))          # overlapping times: a real contradiction
+    assert not _conflict(a, dict(b, holds=None, treaty="nst"))  # different treaties

@@ -622,6 +622,8 @@ def check(
 
     Each problem is printed as path:line:col: severity[code]: message.
     Exit 0 when there are no errors (warnings allowed), 1 otherwise.
+
+    Example: treatykb check --data my-kb/
     """
     from .kb import resolve_data_dir
     from .render import inert, json_text

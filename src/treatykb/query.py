@@ -125,7 +125,17 @@ def timeline(kb: KB, ids: list[str], *, include_claims: bool = False, date_from:
 
 
 def _conflict(a: dict, b: dict) -> bool:
+    """Do two claims about the same subject and topic contradict each other?
+
+    Not if one claimant made both, if they concern different treaties, or if
+    they describe different times (`holds` periods that cannot overlap: a
+    count for 2011 does not contradict a count for 2023)."""
     if a["claimant"] == b["claimant"]:
+        return False
+    if a.get("treaty") and b.get("treaty") and a["treaty"] != b["treaty"]:
+        return False
+    if a.get("holds") and b.get("holds") and \
+            compare_dates(parse_date(a["holds"]), parse_date(b["holds"])) in ("before", "after"):
         return False
     same_stance = a["stance"] == b["stance"]
     if a.get("verdict") and b.get("verdict"):

@@ -210,32 +210,41 @@ def make_console(file: TextIO, color: str = "auto"):
 # Command-specific terminal views
 
 
+def _short_sources(cites: list[dict]) -> str:
+    if not cites:
+        return ""
+    first = cites[0]
+    text = " ".join(x for x in (first.get("publisher") or first["id"], first.get("published") or "") if x)
+    return text + (f" (+{len(cites) - 1})" if len(cites) > 1 else "")
+
+
 def timeline_view(rows: list[dict], title: str) -> Iterable:
     from rich.table import Table
 
-    t = Table(title=T(title), header_style="bold", show_lines=False, expand=False)
+    t = Table(title=T(title), header_style="bold", expand=True)
     t.add_column(T("Date"), no_wrap=True, style="cyan")
-    t.add_column(T("Kind"), no_wrap=True, style="magenta")
-    t.add_column(T("What happened"), overflow="fold", ratio=3)
-    t.add_column(T("Who"), overflow="fold", ratio=1)
-    t.add_column(T("Source"), overflow="fold", ratio=1, style="dim")
+    t.add_column(T("Kind"), style="magenta", overflow="fold", ratio=1)
+    t.add_column(T("What happened"), overflow="fold", ratio=4)
+    t.add_column(T("Who"), overflow="fold", ratio=2)
+    t.add_column(T("Source"), overflow="fold", style="dim", ratio=2)
     year = None
     for r in rows:
         y = r["date"][:4]
         if year is not None and y != year:
             t.add_section()
         year = y
-        what = T(r["title"], "bold" if r["type"] == "event" else "italic")
         if r["type"] == "claim":
             what = T("claim: " + r["title"], "italic")
+        else:
+            what = T(r["title"], "bold")
         if r.get("according_to") and r["type"] == "event":
             what.append(T(" (according to " + ", ".join(x["label"] for x in r["according_to"]) + ")", "yellow"))
         if r.get("place"):
             what.append(T(" — " + r["place"], "dim"))
+        if r.get("as_of_uncertain"):
+            what.append(T(" [date straddles --as-of]", "yellow"))
         who = ", ".join(x["label"] for x in r["participants"])
-        src = "; ".join(f"{c.get('publisher') or c['id']} {c.get('published') or ''}".strip()
-                        for c in r["sources"])
-        t.add_row(T(r["date"]), T(r["kind"]), what, T(who), T(src))
+        t.add_row(T(r["date"]), T(r["kind"]), what, T(who), T(_short_sources(r["sources"])))
     return [t]
 
 
@@ -251,25 +260,33 @@ def claims_view(rows: list[dict], title: str) -> Iterable:
         head = T(f"{subject} — {topic}", "bold")
         if disputed:
             head.append(T("  ⚠ DISPUTED", "bold red"))
-        t = Table(title=head, title_justify="left", header_style="bold")
+        t = Table(title=head, title_justify="left", header_style="bold", show_lines=True, expand=True)
         t.add_column(T("Asserted"), no_wrap=True, style="cyan")
-        t.add_column(T("Claimant (speaker)"), overflow="fold")
-        t.add_column(T("Stance"), no_wrap=True)
-        t.add_column(T("Value"), overflow="fold")
-        t.add_column(T("Claim"), overflow="fold", ratio=3)
-        t.add_column(T("Responds to"), overflow="fold")
-        t.add_column(T("Source"), overflow="fold", ratio=2, style="dim")
+        t.add_column(T("Claimant"), overflow="fold", ratio=2)
+        t.add_column(T("Says"), overflow="fold", ratio=2)
+        t.add_column(T("Claim"), overflow="fold", ratio=5)
+        t.add_column(T("Source"), overflow="fold", style="dim", ratio=3)
         for r in members:
-            who = r["claimant"]["label"] + (f" ({r['speaker']['label']})" if r["speaker"] else "")
-            value = r["value_text"] or (r["verdict"] or "")
+            who = T(r["claimant"]["label"], "bold")
+            if r["speaker"]:
+                who.append(T(f" ({r['speaker']['label']})"))
+            says = T(r["stance"], "green" if r["stance"] == "asserts" else "yellow")
+            value = r["value_text"] or r["verdict"]
+            if value:
+                says.append(T(f" {value}", "bold"))
             claim = T(r["summary"])
+            if r["responds_to"]:
+                claim.append(T(" ↳ answers " + ", ".join(x["id"] for x in r["responds_to"]), "dim"))
             if r["disputed"]:
-                claim.append(T(" [disputed by " + ", ".join(r["disputed_by"]) + "]", "red"))
-            src = "; ".join(cite_text(c) + (f' — "{c["quote"]}"' if c.get("quote") else "")
-                            for c in r["sources"])
-            stance = T(r["stance"], "green" if r["stance"] == "asserts" else "yellow")
-            t.add_row(T(r["asserted"]), T(who), stance, T(value), claim,
-                      T(", ".join(x["id"] for x in r["responds_to"])), T(src))
+                n = len(r["disputed_by"])
+                claim.append(T(f" ⚠ contradicted by {n} claim{'s' if n > 1 else ''}", "red"))
+            if r.get("as_of_uncertain"):
+                claim.append(T(" [date straddles --as-of]", "yellow"))
+            src = T(_short_sources(r["sources"]))
+            quote = next((c["quote"] for c in r["sources"] if c.get("quote")), None)
+            if quote:
+                src.append(T(f' "{quote}"', "italic"))
+            t.add_row(T(r["asserted"]), who, says, claim, src)
         out.append(t)
     if not out:
         out.append(T(f"{title}: no claims"))

@@ -1,0 +1,76 @@
+"""Regenerate the README's example outputs and diagnostic-code table from the bundled KB.
+
+Usage: python scripts/update_readme.py   (rewrites README.md between the markers)
+Each example is run for real, at 100 columns, without colour.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from treatykb.model import DIAG_CODES  # noqa: E402
+
+EXAMPLES = [
+    ("What happened to the INF Treaty (first lines of the terminal view):",
+     "treatykb timeline INF --to 1988-06-01", 40),
+    ("Piped, the same command prints TSV (ids and labels):", "treatykb timeline INF | head -4 | cut -f1-5", None),
+    ("Who claimed what about the 9M729's range in January 2019:",
+     "treatykb claims 9M729 --topic range --from 2019-01 --to 2019-01", None),
+    ("The same as JSON, into jq:",
+     "treatykb claims 9M729 --topic range -f json | jq -r '.[] | [.asserted, .claimant.label, .value_text] | @tsv'", None),
+    ("One record and its relations:", "treatykb show mk-41-vls", 30),
+    ("All treaties, with lifecycle dates derived from their events:", "treatykb list treaties", None),
+    ("Search names, titles, summaries and quotes:", "treatykb search Kapustin Yar -f tsv | cut -f1-3", None),
+    ("Which states were bound, as of a date:", "treatykb parties INF --as-of 2019-03-01", None),
+    ("Contradicting claims side by side:", "treatykb disputes aegis-ashore", None),
+    ("Accusation, rebuttal, counter-accusation:", "treatykb thread us-aegis-ashore-compliant", None),
+    ("Each claimant's figures against the treaty's bands:", "treatykb compliance 9M729", None),
+    ("A neighbourhood in the graph:", "treatykb related aegis-ashore --kind system --kind party", None),
+    ("How two records connect:", 'treatykb path "Aegis Ashore" INF --limit 3', None),
+    ("Coverage:", "treatykb stats | head -9", None),
+    ("Validation:", "treatykb check; echo exit=$?", None),
+]
+
+
+def run(cmd: str) -> str:
+    env = dict(os.environ, COLUMNS="100", NO_COLOR="1", TREATYKB_DATA=str(ROOT / "data"))
+    bin_dir = Path(sys.executable).parent
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    shown = cmd
+    if "|" not in cmd and "-f" not in cmd.split() and "check" not in cmd:
+        cmd += " --format table"
+    p = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env, cwd=ROOT)
+    out = p.stdout + p.stderr.replace(str(ROOT) + "/", "")
+    return f"$ {shown}\n{out.rstrip()}"
+
+
+def main() -> None:
+    parts = ["### Examples", ""]
+    for title, cmd, cut in EXAMPLES:
+        text = run(cmd)
+        lines = text.splitlines()
+        if cut and len(lines) > cut:
+            lines = lines[:cut] + ["…"]
+        parts += [title, "", "```", *lines, "```", ""]
+    examples = "\n".join(parts)
+    codes = "| code | meaning |\n|---|---|\n" + "\n".join(f"| `{c}` | {m} |" for c, m in DIAG_CODES.items())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for marker, body in (("EXAMPLES", examples), ("DIAG-CODES", codes)):
+        start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
+        if end in readme:
+            head, rest = readme.split(start, 1)
+            _, tail = rest.split(end, 1)
+        else:
+            head, tail = readme.split(start, 1)
+        readme = f"{head}{start}\n{body}\n{end}{tail}"
+    (ROOT / "README.md").write_text(readme, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
