@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -10,6 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from treatykb.cli import app
+
+# every test (and every process a test starts) keeps its compiled caches here
+os.environ["TREATYKB_CACHE_DIR"] = tempfile.mkdtemp(prefix="treatykb-test-cache-")
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 REPO = Path(__file__).resolve().parent.parent

@@ -133,10 +133,13 @@ def _format(fmt: Optional[Fmt]) -> str:
 
 
 def _kb(data: Optional[str]):
-    from .kb import load_valid_kb, resolve_data_dir
+    from .kb import DataError, resolve_data_dir
+    from .store import open_kb
 
-    path = resolve_data_dir(data)
-    return load_valid_kb(path)
+    kb, diags = open_kb(str(resolve_data_dir(data)))
+    if any(d.severity == "error" for d in diags):
+        raise DataError(diags)
+    return kb
 
 
 def _expand_refs(refs: Optional[List[str]]) -> List[str]:

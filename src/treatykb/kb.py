@@ -16,7 +16,7 @@ import difflib
 import os
 from pathlib import Path
 
-from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, label_of, parse_date
+from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, label_of, parse_date, search_texts, words_of
 
 ENV_VAR = "TREATYKB_DATA"
 ENTITY_KINDS = ("treaty", "party", "person", "system")
@@ -79,56 +79,57 @@ def _ref_fields(spec: dict, prefix: str = ""):
 _REL_FIELDS = {kind: list(_ref_fields(spec)) for kind, spec in SCHEMA.items()}
 
 
-class KB:
-    """Records by id with relations.  Plain data; picklable."""
+def name_keys(rec: dict) -> set[str]:
+    """The normalised names a REF may use for a record: id, label, names, aliases."""
+    keys = {norm(rec["id"])}
+    if rec["_kind"] != "claim":
+        keys.add(norm(label_of(rec)))
+    for fld in ("name", "full_name", "nato_name"):
+        if rec.get(fld):
+            keys.add(norm(rec[fld]))
+    for a in rec.get("aliases", ()):
+        keys.add(norm(a))
+    return keys
 
-    def __init__(self, records: list[dict]):
-        self.records: dict[str, dict] = {}
-        for rec in records:
-            self.records.setdefault(rec["id"], rec)
-        self.by_kind: dict[str, list[str]] = {}
-        for rid, rec in self.records.items():
-            self.by_kind.setdefault(rec["_kind"], []).append(rid)
-        self.relations: list[tuple[str, str, str]] = []
-        self._build_relations()
-        self.out: dict[str, list[tuple[str, str]]] = {}
-        self.inc: dict[str, list[tuple[str, str]]] = {}
-        for s, rel, t in self.relations:
-            self.out.setdefault(s, []).append((rel, t))
-            self.inc.setdefault(t, []).append((rel, s))
-        self._names: dict[str, list[str]] | None = None
-        self._graph = None
 
-    # -- relations ---------------------------------------------------------
+def relations_of(rec: dict, exists) -> list[tuple[str, str, str]]:
+    """The typed relations a record creates (targets filtered by `exists`)."""
+    out: list[tuple[str, str, str]] = []
+    rid, kind = rec["id"], rec["_kind"]
+    for _dotted, name, f, parent in _REL_FIELDS[kind]:
+        holders = rec.get(parent, ()) if parent else (rec,)
+        for h in holders:
+            v = h.get(name)
+            if v is None:
+                continue
+            for t in (v if isinstance(v, list) else (v,)):
+                out.append((rid, f.relation, t))
+    for cite in rec.get("sources", ()):
+        out.append((rid, "cites", cite["source"]))
+    if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS and rec.get("treaties"):
+        for p in rec.get("participants", ()):
+            if exists(p) == "party":
+                out.append((p, "party-to", rec["treaties"][0]))  # the action's treaty is the first listed
+    seen: set = set()
+    return [r for r in out if exists(r[2]) and not (r in seen or seen.add(r))]
 
-    def _build_relations(self) -> None:
-        recs = self.records
-        seen = set()
-        add = self.relations.append
 
-        def link(s, rel, t):
-            if t in recs and (s, rel, t) not in seen:
-                seen.add((s, rel, t))
-                add((s, rel, t))
+class BaseKB:
+    """What every knowledge base offers, in memory (`KB`) or from the compiled
+    cache (`store.StoredKB`): `records`, `out`, `inc`, `by_kind`, `relations`
+    and a full-text `search_candidates`; names, resolution and the graph here."""
 
-        for rid, rec in recs.items():
-            kind = rec["_kind"]
-            for _dotted, name, f, parent in _REL_FIELDS[kind]:
-                holders = rec.get(parent, ()) if parent else (rec,)
-                for h in holders:
-                    v = h.get(name)
-                    if v is None:
-                        continue
-                    for t in (v if isinstance(v, list) else (v,)):
-                        link(rid, f.relation, t)
-            for cite in rec.get("sources", ()):
-                link(rid, "cites", cite["source"])
-            if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS:
-                for p in rec.get("participants", ()):
-                    if p in recs and recs[p]["_kind"] == "party" and rec.get("treaties"):
-                        link(p, "party-to", rec["treaties"][0])  # the action's treaty is the first listed
+    records: dict
+    out: dict
+    inc: dict
+    by_kind: dict
+    _graph = None
 
-    # -- names ---------------------------------------------------------------
+    def _name_hits(self, key: str) -> list[tuple[str, str]]:  # (id, kind) for an exact name
+        raise NotImplementedError
+
+    def _all_names(self):  # (key, id, kind) for every name
+        raise NotImplementedError
 
     def label(self, rid: str) -> str:
         return label_of(self.records[rid])
@@ -138,57 +139,42 @@ class KB:
             return None
         return {"id": rid, "label": self.label(rid) if rid in self.records else rid}
 
-    @property
-    def names(self) -> dict[str, list[str]]:
-        if self._names is None:
-            idx: dict[str, list[str]] = {}
-            for rid, rec in self.records.items():
-                keys = {norm(rid)}
-                if rec["_kind"] != "claim":
-                    keys.add(norm(label_of(rec)))
-                for fld in ("name", "full_name", "nato_name"):
-                    if rec.get(fld):
-                        keys.add(norm(rec[fld]))
-                for a in rec.get("aliases", ()):
-                    keys.add(norm(a))
-                for k in keys:
-                    idx.setdefault(k, []).append(rid)
-            self._names = idx
-        return self._names
-
     def resolve(self, ref: str, kinds: tuple[str, ...] | None = None) -> str:
-        """The id a user's REF means: exact id, else name/alias (case-insensitive)."""
+        """The id a user's REF means: exact id, else name/alias (case-insensitive),
+        else a unique entity whose name holds every word of REF."""
         if ref in self.records and (not kinds or self.records[ref]["_kind"] in kinds):
             return ref
         key = norm(ref)
-        hits = [h for h in self.names.get(key, ()) if not kinds or self.records[h]["_kind"] in kinds]
-        if key in self.records and key in hits:
+        hits = [(h, k) for h, k in self._name_hits(key) if not kinds or k in kinds]
+        ids = [h for h, _ in hits]
+        if key in ids:
             return key
         if len(hits) > 1:  # a treaty, party, person or system outranks an event or source titled alike
-            ent = [h for h in hits if self.records[h]["_kind"] in ENTITY_KINDS]
+            ent = [h for h, k in hits if k in ENTITY_KINDS]
             if len(ent) == 1:
                 return ent[0]
         if len(hits) == 1:
-            return hits[0]
+            return ids[0]
         if len(hits) > 1:
-            raise RefError(ref, sorted(hits), True, self)
+            raise RefError(ref, sorted(ids), True, self)
+        names = list(self._all_names())
         words = key.replace("-", " ").split()
         if words:  # every word of REF is a word of one entity's name or alias: 'ryabkov'
-            partial = {i for k, ids in self.names.items()
-                       if all(w in k.replace("-", " ").split() for w in words)
-                       for i in ids if self.records[i]["_kind"] in ENTITY_KINDS
-                       and (not kinds or self.records[i]["_kind"] in kinds)}
+            partial = {i for k, i, kind in names
+                       if kind in ENTITY_KINDS and (not kinds or kind in kinds)
+                       and all(w in k.replace("-", " ").split() for w in words)}
             if len(partial) == 1:
                 return partial.pop()
             if len(partial) > 1:
                 raise RefError(ref, sorted(partial), True, self)
-        pool = [k for k, ids in self.names.items()
-                if not kinds or any(self.records[i]["_kind"] in kinds for i in ids)]
-        close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
-        sugg = []
-        for c in close:
-            for i in self.names[c]:
-                if i not in sugg and (not kinds or self.records[i]["_kind"] in kinds):
+        pool: dict[str, list[str]] = {}
+        for k, i, kind in names:
+            if not kinds or kind in kinds:
+                pool.setdefault(k, []).append(i)
+        sugg: list[str] = []
+        for c in difflib.get_close_matches(key, list(pool), n=3, cutoff=0.6):
+            for i in pool[c]:
+                if i not in sugg:
                     sugg.append(i)
         raise RefError(ref, sugg[:3], False, self)
 
@@ -271,10 +257,77 @@ class KB:
             out.append(steps)
         return out
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_graph"] = None
-        return state
+
+
+class KB(BaseKB):
+    """Records by id with relations, all in memory (built from checked records)."""
+
+    def __init__(self, records: list[dict]):
+        self.records: dict[str, dict] = {}
+        for rec in records:
+            self.records.setdefault(rec["id"], rec)
+        self.by_kind: dict[str, list[str]] = {}
+        for rid, rec in self.records.items():
+            self.by_kind.setdefault(rec["_kind"], []).append(rid)
+        recs = self.records
+
+        def exists(t):
+            r = recs.get(t)
+            return r["_kind"] if r else None
+
+        self.relations: list[tuple[str, str, str]] = []
+        for rec in recs.values():
+            self.relations.extend(relations_of(rec, exists))
+        self.out: dict[str, list[tuple[str, str]]] = {}
+        self.inc: dict[str, list[tuple[str, str]]] = {}
+        for s, rel, t in self.relations:
+            self.out.setdefault(s, []).append((rel, t))
+            self.inc.setdefault(t, []).append((rel, s))
+        self._names: dict[str, list[str]] | None = None
+        self._words: list[tuple[str, str]] | None = None
+        self._graph = None
+
+    @property
+    def names(self) -> dict[str, list[str]]:
+        if self._names is None:
+            idx: dict[str, list[str]] = {}
+            for rid, rec in self.records.items():
+                for k in name_keys(rec):
+                    idx.setdefault(k, []).append(rid)
+            self._names = idx
+        return self._names
+
+    def _name_hits(self, key):
+        return [(i, self.records[i]["_kind"]) for i in self.names.get(key, ())]
+
+    def _all_names(self):
+        for k, ids in self.names.items():
+            for i in ids:
+                yield k, i, self.records[i]["_kind"]
+
+    def search_candidates(self, words: list[str]) -> list[str]:
+        """Ids of records having, for each query word, a word starting with it
+        (an inverted index of sorted (word, id) pairs, searched by bisection)."""
+        import bisect
+
+        if self._words is None:
+            pairs = set()
+            for rid, rec in self.records.items():
+                for _f, text in search_texts(rec):
+                    for w in words_of(text):
+                        pairs.add((w, rid))
+            self._words = sorted(pairs)
+        result: set[str] | None = None
+        for q in words:
+            i = bisect.bisect_left(self._words, (q, ""))
+            found = set()
+            while i < len(self._words) and self._words[i][0].startswith(q):
+                found.add(self._words[i][1])
+                i += 1
+            result = found if result is None else result & found
+            if not result:
+                return []
+        return sorted(result or ())
 
 
 def date_key(text: str | None) -> tuple[int, int]:

@@ -501,3 +501,37 @@ DIAG_CODES: dict[str, str] = {
     "no-data": "the data directory is missing or holds no .yaml files",
     "io": "a file or directory that cannot be read",
 }
+
+
+# --------------------------------------------------------------------------
+# Full-text search: which text is searched, and how it is cut into words
+
+SEARCH_FIELDS = ("name", "full_name", "title", "nato_name", "aliases", "summary", "notes", "place",
+                 "location", "publisher")
+_WORD_RE = re.compile(r"\w+")
+
+
+def search_texts(rec: dict) -> list[tuple[str, str]]:
+    """(field, text) pairs of a record that `search` looks in."""
+    texts: list[tuple[str, str]] = [("id", rec["id"])]
+    for f in SEARCH_FIELDS:
+        v = rec.get(f)
+        if isinstance(v, str):
+            texts.append((f, v))
+        elif isinstance(v, list):
+            texts.extend((f, x) for x in v if isinstance(x, str))
+    for c in rec.get("sources", ()):
+        if c.get("quote"):
+            texts.append(("quote", c["quote"]))
+    return texts
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-cased words (letters, digits, underscore), as the search index cuts them."""
+    return _WORD_RE.findall(text.casefold())
+
+
+def matches_words(query_words: list[str], text: str) -> bool:
+    """Every query word is the start of some word of `text`."""
+    have = words_of(text)
+    return all(any(h.startswith(q) for h in have) for q in query_words)

@@ -17,8 +17,11 @@ from .model import (
     format_quantity,
     intervals_disjoint,
     label_of,
+    matches_words,
     parse_date,
     quantity_interval,
+    search_texts,
+    words_of,
 )
 
 
@@ -86,10 +89,17 @@ def timeline(kb: KB, ids: list[str], *, include_claims: bool = False, date_from:
              date_to: str | None = None, kinds: list[str] | None = None) -> list[dict]:
     """Dated events concerning any of `ids`, oldest first (claims too, if asked)."""
     want = set(ids)
+    candidates: dict[str, None] = {}
+    for r in want:  # from the relation index, never a scan of all events
+        if kb.records[r]["_kind"] == "event":
+            candidates[r] = None
+        for rel, s in kb.inc.get(r, ()):
+            if rel in ("participant", "concerns", "according-to"):
+                candidates[s] = None
     rows = []
-    for eid in kb.by_kind.get("event", ()):
+    for eid in candidates:
         e = kb.records[eid]
-        if not (eid in want or any(_mentions(e, r) for r in want)):
+        if e["_kind"] != "event":
             continue
         if kinds and e["kind"] not in kinds:
             continue
@@ -192,17 +202,15 @@ def claim_row(kb: KB, c: dict, disputed_by: list[str] | None = None) -> dict:
 
 
 def _claim_ids_about(kb: KB, ids, by: bool) -> list[str]:
-    want = set(ids)
-    out = []
-    for cid in kb.by_kind.get("claim", ()):
-        c = kb.records[cid]
-        if by:
-            hit = c["claimant"] in want or c.get("speaker") in want
-        else:
-            hit = c["subject"] in want or c.get("treaty") in want or cid in want
-        if hit:
-            out.append(cid)
-    return out
+    rels = ("claimant", "speaker") if by else ("about", "treaty-at-issue")
+    out: dict[str, None] = {}
+    for r in ids:  # from the relation index, never a scan of all claims
+        if not by and kb.records[r]["_kind"] == "claim":
+            out[r] = None
+        for rel, s in kb.inc.get(r, ()):
+            if rel in rels:
+                out[s] = None
+    return list(out)
 
 
 def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None = None,
@@ -210,8 +218,9 @@ def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None 
     """Claims about `ids` (or made by them, with `by`), grouped by subject and
     topic, oldest assertion first within a group; contradictions marked."""
     cids = _claim_ids_about(kb, ids, by)
-    disputes = disputes_among(kb, [c for c in kb.by_kind.get("claim", ())
-                                   if kb.records[c]["subject"] in {kb.records[i]["subject"] for i in cids}])
+    subjects = {kb.records[i]["subject"] for i in cids}
+    pool = {s for subj in subjects for rel, s in kb.inc.get(subj, ()) if rel == "about"}
+    disputes = disputes_among(kb, sorted(pool))
     rows = []
     for cid in cids:
         c = kb.records[cid]
@@ -378,33 +387,22 @@ def _matches(rec: dict, field: str, value: str) -> bool:
 # --------------------------------------------------------------------------
 # search
 
-_SEARCH_FIELDS = ("name", "full_name", "title", "nato_name", "aliases", "summary", "notes", "place",
-                  "location", "publisher")
-
 
 def search(kb: KB, text: str, *, kinds: list[str] | None = None, limit: int | None = None) -> list[dict]:
-    """Records whose names, aliases, titles, summaries or quotes contain every word of `text`."""
-    words = [w for w in text.casefold().split() if w]
+    """Records in which every word of `text` starts a word of their names, aliases,
+    titles, summaries, notes or quotes (found through a full-text index)."""
+    words = words_of(text)
     if not words:
         return []
     rows = []
-    for rid, rec in kb.records.items():
+    for rid in kb.search_candidates(words):
+        rec = kb.records[rid]
         if kinds and rec["_kind"] not in kinds:
             continue
-        texts: list[tuple[str, str]] = [("id", rid)]
-        for f in _SEARCH_FIELDS:
-            v = rec.get(f)
-            if isinstance(v, str):
-                texts.append((f, v))
-            elif isinstance(v, list):
-                texts.extend((f, x) for x in v if isinstance(x, str))
-        for c in rec.get("sources", ()):
-            if c.get("quote"):
-                texts.append(("quote", c["quote"]))
-        blob = " ".join(t for _, t in texts).casefold()
-        if not all(w in blob for w in words):
+        texts = search_texts(rec)
+        if not matches_words(words, " ".join(t for _, t in texts)):
             continue
-        best = max(texts, key=lambda ft: sum(w in ft[1].casefold() for w in words))
+        best = max(texts, key=lambda ft: sum(any(h.startswith(w) for h in words_of(ft[1])) for w in words))
         rows.append({
             "id": rid,
             "record": rec["_kind"],

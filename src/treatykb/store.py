@@ -1,0 +1,381 @@
+"""The compiled cache: answer from SQLite instead of re-reading YAML.
+
+Owns: where the cache lives (`$TREATYKB_CACHE_DIR`, else `$XDG_CACHE_HOME/treatykb`,
+else `~/.cache/treatykb`; one file per data directory), deciding whether it is
+fresh (every data file's path, size, mtime, ctime and inode, plus a content
+hash for files modified within two seconds of the build — git's "racily
+clean" rule), rebuilding it (re-reading only the files that changed; the
+rest come from the per-file results stored in the cache), writing it
+atomically (a temporary file renamed into place), and `StoredKB`, a KB that
+loads records, relations, names and full-text matches from SQLite on demand,
+so that a query touches only the rows it needs.
+
+A cache that is missing, stale, truncated, corrupt, of another version or
+unwritable is rebuilt or bypassed; it never answers in place of the sources.
+`treatykb check` does not use it.  Set `TREATYKB_NO_CACHE=1` to bypass it.
+Does not own: reading or checking YAML (`validate`), the queries (`query`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from .kb import KB, BaseKB, name_keys
+from .model import KIND_DIRS, Diagnostic, label_of, search_texts
+
+FORMAT = 3  # bump when the cache layout or the meaning of stored data changes
+RACY_NS = 2_000_000_000
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("TREATYKB_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "treatykb"
+
+
+def cache_path(data_dir: str) -> Path:
+    from . import __version__
+
+    key = hashlib.sha256(f"{os.path.realpath(data_dir)}\0{__version__}\0{FORMAT}".encode()).hexdigest()[:20]
+    return cache_dir() / f"kb-{key}.sqlite"
+
+
+# --------------------------------------------------------------------------
+# Fingerprints
+
+
+def scan(data_dir: str) -> tuple[dict[str, tuple], dict[str, str], list[Diagnostic]]:
+    """{path: (size, mtime_ns, ctime_ns, ino)} of every data file, {path: kind},
+    and the directory-level diagnostics (missing directory, stray files)."""
+    from .validate import find_files
+
+    diags: list[Diagnostic] = []
+    out: dict[str, tuple] = {}
+    kinds: dict[str, str] = {}
+    for display, full, kind in find_files(data_dir, diags):
+        kinds[display] = kind
+        try:
+            st = os.stat(full)
+            out[display] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        except OSError:
+            out[display] = (-1, 0, 0, 0)  # unreadable: always re-read, so the error is reported
+    return out, kinds, diags
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Opening
+
+
+def open_kb(data_dir: str, *, use_cache: bool | None = None):
+    """(kb, diagnostics) for `data_dir`, from the cache when it is fresh."""
+    if use_cache is None:
+        use_cache = not os.environ.get("TREATYKB_NO_CACHE")
+    data_dir = str(data_dir)
+    files, kinds, dir_diags = scan(data_dir)
+    if not use_cache:
+        return _rebuild(data_dir, files, kinds, dir_diags, None, write=False)
+    path = cache_path(data_dir)
+    conn = _connect_ro(path)
+    if conn is not None:
+        try:
+            stale = _stale_files(conn, files)
+            if stale is None:  # fresh
+                return StoredKB(conn), _stored_diags(conn)
+            return _rebuild(data_dir, files, kinds, dir_diags, conn, write=True, stale=stale)
+        except sqlite3.DatabaseError:
+            conn.close()  # corrupt or truncated: rebuild from the sources
+    return _rebuild(data_dir, files, kinds, dir_diags, None, write=True)
+
+
+def _connect_ro(path: Path):
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        row = conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        done = conn.execute("SELECT value FROM meta WHERE key='complete'").fetchone()
+        if not row or int(row[0]) != FORMAT or not done:
+            conn.close()
+            return None
+        return conn
+    except (sqlite3.DatabaseError, ValueError, OSError):
+        return None
+
+
+def _stale_files(conn, files: dict[str, tuple]) -> set[str] | None:
+    """None when every file matches the cache; else the files to re-read."""
+    stored = {p: (size, mt, ct, ino, h, built) for p, size, mt, ct, ino, h, built in
+              conn.execute("SELECT path, size, mtime_ns, ctime_ns, ino, hash, built_ns FROM files")}
+    stale = set()
+    for p, fp in files.items():
+        s = stored.get(p)
+        if s is None or fp != s[:4] or fp[0] < 0:
+            stale.add(p)
+        elif fp[1] >= s[5] - RACY_NS:  # modified close to the build: compare contents
+            try:
+                with open(p, "rb") as f:
+                    if _digest(f.read()) != s[4]:
+                        stale.add(p)
+            except OSError:
+                stale.add(p)
+    if stale or set(stored) != set(files):
+        return stale
+    return None
+
+
+def _stored_diags(conn) -> list[Diagnostic]:
+    return [Diagnostic(*row) for row in
+            conn.execute("SELECT path, line, col, severity, code, message FROM diags ORDER BY rowid")]
+
+
+# --------------------------------------------------------------------------
+# Rebuilding
+
+
+def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool,
+             stale: set[str] | None = None):
+    from .validate import CHECKS, Context, PendingRef, check_file, read_bytes
+
+    ctx = Context()
+    ctx.diags.extend(dir_diags)
+    per_file: dict[str, tuple] = {}
+    reuse: dict[str, tuple] = {}
+    if old_conn is not None:
+        want = [p for p in files if p not in (stale or ())]
+        for p in want:
+            row = old_conn.execute("SELECT size, mtime_ns, ctime_ns, ino, hash, result FROM files WHERE path=?",
+                                   (p,)).fetchone()
+            if row:
+                reuse[p] = row
+        old_conn.close()
+    built_ns = time.time_ns()
+    for p in sorted(files):
+        if p in reuse:
+            size, mt, ct, ino, h, blob = reuse[p]
+            recs, diags, refs = json.loads(blob)
+            per_file[p] = (files[p], h, blob)
+        else:
+            d0, r0, f0 = len(ctx.diags), len(ctx.records), len(ctx.refs)
+            data = read_bytes(p, ctx.diags)
+            h = _digest(data) if data is not None else ""
+            if data is not None:
+                check_file(ctx, p, kinds_by_path[p], data)
+            recs = ctx.records[r0:]
+            diags = [list(d) for d in ctx.diags[d0:]]
+            refs = [[r.path, r.line, r.col, r.owner, r.field, r.target, r.kinds] for r in ctx.refs[f0:]]
+            del ctx.records[r0:], ctx.diags[d0:], ctx.refs[f0:]
+            blob = json.dumps([recs, diags, refs], ensure_ascii=False, separators=(",", ":"))
+            per_file[p] = (files[p], h, blob)
+        for rec in recs:
+            rec["_loc"] = tuple(rec["_loc"])
+            rec["_pos"] = {k: tuple(v) for k, v in rec["_pos"].items()}
+        ctx.records.extend(recs)
+        ctx.diags.extend(Diagnostic(*d) for d in diags)
+        ctx.refs.extend(PendingRef(*r[:6], tuple(r[6]) if r[6] else None) for r in refs)
+    for check in CHECKS:
+        ctx.diags.extend(check(ctx))
+    ctx.diags.sort(key=lambda d: (d.path, d.line, d.col, d.code))
+    kb = KB(ctx.records)
+    if write:
+        try:
+            _write(data_dir, kb, ctx.diags, per_file, built_ns)
+        except (OSError, sqlite3.Error):
+            pass  # an unwritable cache is no error: this answer comes from the sources
+    return kb, ctx.diags
+
+
+def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
+    target = cache_path(data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".sqlite", dir=target.parent)
+    os.close(fd)
+    old_term = None
+    try:  # a SIGTERM while writing removes the temporary file, never a cache in use
+        old_term = signal.signal(signal.SIGTERM, _raise_exit)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        conn = sqlite3.connect(tmp)
+        conn.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE files(path TEXT PRIMARY KEY, size INT, mtime_ns INT, ctime_ns INT, ino INT,
+                               hash TEXT, built_ns INT, result TEXT);
+            CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT, data TEXT);
+            CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT);
+            CREATE TABLE names(key TEXT, id TEXT, kind TEXT);
+            CREATE TABLE diags(path TEXT, line INT, col INT, severity TEXT, code TEXT, message TEXT);
+        """)
+        fts = True
+        try:
+            conn.execute("CREATE VIRTUAL TABLE fts USING fts5(id UNINDEXED, body, tokenize='unicode61')")
+        except sqlite3.OperationalError:
+            fts = False
+        conn.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?)",
+                         [(p, *fp, h, built_ns, blob) for p, (fp, h, blob) in per_file.items()])
+        dumps = json.dumps
+        conn.executemany("INSERT INTO records VALUES (?,?,?)",
+                         ((rid, rec["_kind"], dumps({k: v for k, v in rec.items() if k != "_pos"},
+                                                   ensure_ascii=False, separators=(",", ":")))
+                          for rid, rec in kb.records.items()))
+        conn.executemany("INSERT INTO rel VALUES (?,?,?)", kb.relations)
+        conn.executemany("INSERT INTO names VALUES (?,?,?)",
+                         ((k, rid, rec["_kind"]) for rid, rec in kb.records.items() for k in name_keys(rec)))
+        if fts:
+            conn.executemany("INSERT INTO fts VALUES (?,?)",
+                             ((rid, " ".join(t for _f, t in search_texts(rec))) for rid, rec in kb.records.items()))
+        conn.executemany("INSERT INTO diags VALUES (?,?,?,?,?,?)", [tuple(d) for d in diags])
+        conn.executescript("""
+            CREATE INDEX rel_src ON rel(src); CREATE INDEX rel_dst ON rel(dst);
+            CREATE INDEX names_key ON names(key); CREATE INDEX records_kind ON records(kind);
+        """)
+        conn.executemany("INSERT INTO meta VALUES (?,?)",
+                         [("format", str(FORMAT)), ("data_dir", os.path.realpath(data_dir)),
+                          ("fts", "1" if fts else "0"), ("complete", "1")])
+        conn.commit()
+        conn.close()
+        os.replace(tmp, target)
+        tmp = None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _raise_exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# --------------------------------------------------------------------------
+# Answering from the cache
+
+
+class _Records(Mapping):
+    """Records loaded by id on demand (and kept for the life of the process)."""
+
+    def __init__(self, conn):
+        self._conn, self._cache = conn, {}
+
+    def __getitem__(self, rid):
+        rec = self._cache.get(rid)
+        if rec is None:
+            row = self._conn.execute("SELECT data FROM records WHERE id=?", (rid,)).fetchone()
+            if row is None:
+                raise KeyError(rid)
+            rec = json.loads(row[0])
+            self._cache[rid] = rec
+        return rec
+
+    def __contains__(self, rid):
+        if rid in self._cache:
+            return True
+        return self._conn.execute("SELECT 1 FROM records WHERE id=?", (rid,)).fetchone() is not None
+
+    def __iter__(self):
+        for (rid,) in self._conn.execute("SELECT id FROM records"):
+            yield rid
+
+    def __len__(self):
+        return self._conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+
+    def items(self):
+        for rid, data in self._conn.execute("SELECT id, data FROM records"):
+            rec = self._cache.get(rid)
+            yield rid, rec if rec is not None else json.loads(data)
+
+
+class _Rel(Mapping):
+    def __init__(self, conn, sql):
+        self._conn, self._sql, self._cache = conn, sql, {}
+
+    def __getitem__(self, rid):
+        hit = self.get(rid)
+        if not hit:
+            raise KeyError(rid)
+        return hit
+
+    def get(self, rid, default=()):
+        got = self._cache.get(rid)
+        if got is None:
+            got = self._conn.execute(self._sql, (rid,)).fetchall()
+            self._cache[rid] = got
+        return got or default
+
+    def __iter__(self):  # pragma: no cover - not needed by queries
+        raise TypeError("iterate over relations instead")
+
+    def __len__(self):  # pragma: no cover
+        raise TypeError("not sized")
+
+
+class _ByKind(Mapping):
+    def __init__(self, conn):
+        self._conn = conn
+
+    def __getitem__(self, kind):
+        return [r for (r,) in self._conn.execute("SELECT id FROM records WHERE kind=? ORDER BY rowid", (kind,))]
+
+    def get(self, kind, default=()):
+        return self[kind] or default
+
+    def __iter__(self):
+        return iter(KIND_DIRS.values())
+
+    def __len__(self):
+        return len(KIND_DIRS)
+
+
+class StoredKB(BaseKB):
+    """A KB answering from the compiled cache: only the rows a query needs are read."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        self.records = _Records(conn)
+        self.out = _Rel(conn, "SELECT rel, dst FROM rel WHERE src=? ORDER BY rowid")
+        self.inc = _Rel(conn, "SELECT rel, src FROM rel WHERE dst=? ORDER BY rowid")
+        self.by_kind = _ByKind(conn)
+        self._fts = (conn.execute("SELECT value FROM meta WHERE key='fts'").fetchone() or ("0",))[0] == "1"
+        self._relations = None
+        self._graph = None
+
+    @property
+    def relations(self):
+        if self._relations is None:
+            self._relations = self._conn.execute("SELECT src, rel, dst FROM rel ORDER BY rowid").fetchall()
+        return self._relations
+
+    def _name_hits(self, key):
+        return self._conn.execute("SELECT id, kind FROM names WHERE key=?", (key,)).fetchall()
+
+    def _all_names(self):
+        return self._conn.execute("SELECT key, id, kind FROM names")
+
+    def label(self, rid):
+        return label_of(self.records[rid])
+
+    def search_candidates(self, words: list[str]) -> list[str]:
+        if not self._fts:
+            return list(self.records)
+        query = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        try:
+            return [r for (r,) in self._conn.execute("SELECT id FROM fts WHERE fts MATCH ?", (query,))]
+        except sqlite3.OperationalError:
+            return list(self.records)

@@ -1,0 +1,133 @@
+"""The compiled cache never answers wrongly: every change to the sources is seen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+
+import pytest
+
+from conftest import MINI, write_kb
+from treatykb import query
+from treatykb.store import StoredKB, cache_path, open_kb
+
+PARTY = "- id: {id}\n  name: {name}\n  type: state\n  sources: [tass-seed]\n"
+
+
+@pytest.fixture
+def kbdir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TREATYKB_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "kb"
+    shutil.copytree(MINI, root)
+    return root
+
+
+def names(root):
+    kb, diags = open_kb(str(root))
+    assert not [d for d in diags if d.severity == "error"], diags
+    return kb, sorted(kb.label(i) for i in kb.by_kind.get("party", ()))
+
+
+def test_second_run_answers_from_the_cache(kbdir):
+    kb1, n1 = names(kbdir)
+    kb2, n2 = names(kbdir)
+    assert not isinstance(kb1, StoredKB) and isinstance(kb2, StoredKB)
+    assert n1 == n2
+    assert query.claims_about(kb1, ["9m729"]) == query.claims_about(kb2, ["9m729"])
+    assert query.timeline(kb1, ["inf"], include_claims=True) == query.timeline(kb2, ["inf"], include_claims=True)
+    assert query.show(kb1, "inf") == query.show(kb2, "inf")
+    assert query.search(kb1, "kapustin") == query.search(kb2, "kapustin")
+
+
+def test_edit_is_seen(kbdir):
+    names(kbdir)
+    p = kbdir / "parties/p.yaml"
+    p.write_text(p.read_text().replace("name: Norway", "name: Norge"))
+    assert "Norge" in names(kbdir)[1]
+
+
+def test_same_size_same_mtime_edit_is_seen(kbdir):
+    names(kbdir)
+    p = kbdir / "parties/p.yaml"
+    st = os.stat(p)
+    p.write_text(p.read_text().replace("name: Norway", "name: Norwax"))
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime to the nanosecond
+    assert os.stat(p).st_size == st.st_size and os.stat(p).st_mtime_ns == st.st_mtime_ns
+    assert "Norwax" in names(kbdir)[1]
+
+
+def test_added_file_is_seen(kbdir):
+    names(kbdir)
+    (kbdir / "parties/more.yaml").write_text(PARTY.format(id="iceland", name="Iceland"))
+    assert "Iceland" in names(kbdir)[1]
+
+
+def test_deleted_file_is_seen(kbdir):
+    (kbdir / "parties/more.yaml").write_text(PARTY.format(id="iceland", name="Iceland"))
+    assert "Iceland" in names(kbdir)[1]
+    (kbdir / "parties/more.yaml").unlink()
+    assert "Iceland" not in names(kbdir)[1]
+
+
+def test_renamed_file_is_seen(kbdir):
+    names(kbdir)
+    os.rename(kbdir / "parties/p.yaml", kbdir / "parties/renamed.yaml")
+    kb, _ = open_kb(str(kbdir))
+    assert kb.records["russia"]["_loc"][0].endswith("parties/renamed.yaml")
+
+
+def test_an_edit_that_breaks_the_kb_is_reported_not_hidden(kbdir):
+    names(kbdir)
+    p = kbdir / "people/p.yaml"
+    p.write_text(p.read_text().replace("party: russia", "party: rusia"))
+    _, diags = open_kb(str(kbdir))
+    assert {d.code for d in diags} == {"unknown-ref"}
+    p.write_text(p.read_text().replace("party: rusia", "party: russia"))
+    _, diags = open_kb(str(kbdir))
+    assert diags == []
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "empty"])
+def test_corrupt_cache_is_rebuilt(kbdir, damage):
+    names(kbdir)
+    path = cache_path(str(kbdir))
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"this is not a database" * 100)
+    elif damage == "truncate":
+        path.write_bytes(data[: len(data) // 3])
+    else:
+        path.write_bytes(b"")
+    kb, n = names(kbdir)
+    assert "Norway" in n and query.claims_about(kb, ["9m729"])[0]["id"] == "us-range"
+    kb2, _ = names(kbdir)  # and the rebuilt cache is good again
+    assert isinstance(kb2, StoredKB)
+
+
+def test_read_only_cache_dir_degrades_to_no_cache(kbdir, tmp_path, monkeypatch):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, stat.S_IRUSR | stat.S_IXUSR)
+    monkeypatch.setenv("TREATYKB_CACHE_DIR", str(ro / "sub"))
+    try:
+        if os.access(ro, os.W_OK):
+            monkeypatch.setenv("TREATYKB_CACHE_DIR", "/proc/treatykb-cannot-write-here")
+        kb, n = names(kbdir)
+        assert "Norway" in n and not isinstance(kb, StoredKB)
+    finally:
+        os.chmod(ro, stat.S_IRWXU)
+
+
+def test_no_cache_switch(kbdir, monkeypatch):
+    monkeypatch.setenv("TREATYKB_NO_CACHE", "1")
+    names(kbdir)
+    kb, _ = names(kbdir)
+    assert not isinstance(kb, StoredKB) and not cache_path(str(kbdir)).exists()
+
+
+def test_stored_kb_does_not_load_every_record(kbdir):
+    names(kbdir)
+    kb, _ = open_kb(str(kbdir))
+    query.claims_about(kb, [kb.resolve("SSC-8")])
+    assert 0 < len(kb.records._cache) < len(kb.records)
