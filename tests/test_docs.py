@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from treatykb.cli import app
-from treatykb.model import DIAG_CODES, ExitCode
+from treatykb.exitcodes import ExitCode
+from treatykb.model import DIAG_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -18,7 +18,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from . import __version__
-from .model import ExitCode
+from .exitcodes import ExitCode
+from .model import KIND_NAMES
 
 app = typer.Typer(
     name="treatykb",
@@ -190,18 +191,6 @@ def _main(
 # --------------------------------------------------------------------------
 
 
-TIMELINE_COLS = None
-
-
-def _timeline_cols():
-    from .render import Col
-
-    return [Col("date", "Date"), Col("type", "Type"), Col("kind", "Kind"), Col("id", "Id"),
-            Col("title", "Title"), Col("place", "Place"), Col("participants", "Participants", "refs"),
-            Col("treaties", "Treaties", "refs"), Col("systems", "Systems", "refs"),
-            Col("according_to", "According to", "refs"), Col("sources", "Sources", "cites")]
-
-
 @app.command()
 @guarded
 def timeline(
@@ -223,7 +212,7 @@ def timeline(
     """
     from . import query
     from .analysis import filter_as_of
-    from .render import timeline_view
+    from .render import TIMELINE_COLS, timeline_view
 
     kb = _kb(data)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
@@ -231,19 +220,7 @@ def timeline(
                           date_to=_check_date(date_to, "--to"), kinds=kind)
     rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "date")
     title = "Timeline: " + ", ".join(kb.label(i) for i in ids) + (f" (as of {as_of})" if as_of else "")
-    _emit(rows, _format(format), _timeline_cols(), color, table=lambda r: timeline_view(r, title))
-
-
-def _claim_cols():
-    from .render import Col
-
-    return [Col("id", "Id"), Col("subject", "Subject", "ref"), Col("topic", "Topic"),
-            Col("claimant", "Claimant", "ref"), Col("speaker", "Speaker", "ref"),
-            Col("asserted", "Asserted"), Col("holds", "Holds"), Col("stance", "Stance"),
-            Col("value_text", "Value"), Col("verdict", "Verdict"), Col("treaty", "Treaty", "ref"),
-            Col("summary", "Summary"), Col("responds_to", "Responds to", "refs"),
-            Col("evidence", "Evidence", "refs"), Col("disputed", "Disputed", "bool"),
-            Col("disputed_by", "Disputed by", "list"), Col("sources", "Sources", "cites")]
+    _emit(rows, _format(format), TIMELINE_COLS, color, table=lambda r: timeline_view(r, title))
 
 
 @app.command()
@@ -267,7 +244,7 @@ def claims(
     """
     from . import query
     from .analysis import filter_as_of
-    from .render import claims_view
+    from .render import CLAIM_COLS, claims_view
 
     kb = _kb(data)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
@@ -275,7 +252,7 @@ def claims(
                               date_to=_check_date(date_to, "--to"))
     rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "asserted")
     title = "Claims " + ("by " if by else "about ") + ", ".join(kb.label(i) for i in ids)
-    _emit(rows, _format(format), _claim_cols(), color, table=lambda r: claims_view(r, title))
+    _emit(rows, _format(format), CLAIM_COLS, color, table=lambda r: claims_view(r, title))
 
 
 @app.command()
@@ -312,9 +289,6 @@ def show(
         _emit(rows, fmt, SHOW_COLS, color)
 
 
-_KIND_NAMES = {"treaties": "treaty", "parties": "party", "people": "person", "persons": "person",
-               "systems": "system", "missiles": "system", "missile": "system", "events": "event",
-               "claims": "claim", "sources": "source"}
 
 
 @app.command("list")
@@ -339,9 +313,9 @@ def list_(
     from .render import Col
 
     k = kind.lower()
-    k = _KIND_NAMES.get(k, k)
+    k = KIND_NAMES.get(k, k)
     if k not in KINDS:
-        raise Fail(ExitCode.USAGE, f"unknown kind '{kind}'; use one of: {', '.join(_KIND_NAMES)}")
+        raise Fail(ExitCode.USAGE, f"unknown kind '{kind}'; use one of: {', '.join(KIND_NAMES)}")
     conds = []
     for w in where or ():
         if "=" not in w:
@@ -379,14 +353,12 @@ def search(
     Example: treatykb search Kapustin Yar
     """
     from . import query
-    from .render import Col
+    from .render import SEARCH_COLS
 
-    kinds = [_KIND_NAMES.get(k.lower(), k.lower()) for k in kind or ()] or None
+    kinds = [KIND_NAMES.get(k.lower(), k.lower()) for k in kind or ()] or None
     kb = _kb(data)
     rows = query.search(kb, " ".join(text), kinds=kinds, limit=limit)
-    cols = [Col("record", "Record"), Col("id", "Id"), Col("label", "Label"), Col("field", "Field"),
-            Col("text", "Matching text")]
-    _emit(rows, _format(format), cols, color, title=f"{len(rows)} result(s) for '{' '.join(text)}'")
+    _emit(rows, _format(format), SEARCH_COLS, color, title=f"{len(rows)} result(s) for '{' '.join(text)}'")
 
 
 @app.command()
@@ -447,7 +419,7 @@ def disputes(
     Example: treatykb disputes INF
     """
     from .analysis import disputes as find
-    from .render import disputes_view, json_text
+    from .render import CLAIM_COLS, disputes_view, json_text
 
     kb = _kb(data)
     ids = [kb.resolve(r) for r in _expand_refs(refs)] if refs else None
@@ -461,7 +433,7 @@ def disputes(
             sys.stdout.write(json_text(g, indent=None) + "\n")
         return
     rows = [c | {"dispute": g["dispute"]} for g in groups for c in g["claims"]]
-    cols = [_col("dispute", "Dispute")] + _claim_cols()
+    cols = [_col("dispute", "Dispute")] + CLAIM_COLS
     _emit(rows, fmt, cols, color, table=lambda _r: disputes_view(groups))
 
 
@@ -487,7 +459,7 @@ def thread(
     Example: treatykb thread ru-mk41-launchers-violate-inf
     """
     from .analysis import flatten_thread, thread as build
-    from .render import json_text, thread_view
+    from .render import CLAIM_COLS, json_text, thread_view
 
     kb = _kb(data)
     cid = kb.resolve(claim, ("claim",))
@@ -501,7 +473,7 @@ def thread(
         for r in rows:
             sys.stdout.write(json_text(r, indent=None) + "\n")
         return
-    cols = [_col("depth", "Depth"), _col("parent", "Parent")] + _claim_cols()
+    cols = [_col("depth", "Depth"), _col("parent", "Parent")] + CLAIM_COLS
     _emit(rows, fmt, cols, color, table=lambda _r: thread_view(tree, kb.label(cid)))
 
 
@@ -554,7 +526,7 @@ def related(
     """
     kb = _kb(data)
     rid = kb.resolve(ref)
-    kinds = tuple(_KIND_NAMES.get(k.lower(), k.lower()) for k in kind) if kind else None
+    kinds = tuple(KIND_NAMES.get(k.lower(), k.lower()) for k in kind) if kind else None
     rows = kb.neighbourhood(rid, depth, kinds, with_sources=sources)
     cols = [_col("depth", "Depth"), _col("from", "From", "ref"), _col("relation", "Relation"),
             _col("direction", "Direction"), _col("record", "Record"), _col("id", "Id"), _col("label", "Label")]
@@ -647,14 +619,3 @@ def check(
     sys.stderr.write(f"{path}: {len(records)} records in {files} files; "
                      f"{errors} error(s), {warnings} warning(s)\n")
     return ExitCode.INVALID_DATA if errors else ExitCode.OK
-
-
-def main() -> None:
-    """Console-script entry point."""
-    try:
-        app()
-    except BrokenPipeError:
-        _quiet_pipe()
-        sys.exit(ExitCode.BROKEN_PIPE)
-    except KeyboardInterrupt:
-        sys.exit(ExitCode.INTERRUPTED)

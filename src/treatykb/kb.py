@@ -12,7 +12,6 @@ Does not own: reading or checking files (`validate`), answering questions
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 
@@ -171,6 +170,8 @@ class BaseKB:
         for k, i, kind in names:
             if not kinds or kind in kinds:
                 pool.setdefault(k, []).append(i)
+        import difflib
+
         sugg: list[str] = []
         for c in difflib.get_close_matches(key, list(pool), n=3, cutoff=0.6):
             for i in pool[c]:

@@ -9,44 +9,29 @@ Does not own: reading YAML (`yamlio`), checking records (`validate`), indexing
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
-import enum
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import lru_cache
-from typing import NamedTuple
 
-
-class ExitCode(enum.IntEnum):
-    """Process exit codes; documented in the README."""
-
-    OK = 0
-    INVALID_DATA = 1  # the KB has errors, or the data directory is unusable
-    USAGE = 2  # bad command line (click's own code)
-    NOT_FOUND = 3  # a REF matched nothing, or several things
-    INTERNAL = 70  # a bug in treatykb (EX_SOFTWARE); --debug shows the traceback
-    INTERRUPTED = 130  # Ctrl-C
-    BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)
+# (kept light: this module is imported on every run, so no dataclasses, typing,
+# enum or calendar here; start-up time is a feature)
 
 
 # --------------------------------------------------------------------------
 # Diagnostics
 
 
-class Diagnostic(NamedTuple):
-    path: str
-    line: int
-    col: int
-    severity: str  # "error" | "warning"
-    code: str
-    message: str
+class Diagnostic(namedtuple("Diagnostic", "path line col severity code message")):
+    """One problem: where (1-based line and column), how bad, which code, what."""
+
+    __slots__ = ()
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
 
     def as_dict(self) -> dict:
-        return self._asdict()
+        return dict(self._asdict())
 
 
 # --------------------------------------------------------------------------
@@ -54,9 +39,15 @@ class Diagnostic(NamedTuple):
 
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(~)?$")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
 
 
-@dataclass(frozen=True)
+def _days_in_month(year: int, month: int) -> int:
+    nxt = _dt.date(year + (month == 12), month % 12 + 1, 1)
+    return (nxt - _dt.date(year, month, 1)).days
+
+
 class Date:
     """A date as written, with the span of days it may denote.
 
@@ -65,11 +56,13 @@ class Date:
     `A/B` spans from A's first to B's last possible day.
     """
 
-    text: str
-    lo: int
-    hi: int
-    precision: str  # day | month | year | interval
-    approx: bool
+    __slots__ = ("text", "lo", "hi", "precision", "approx")
+
+    def __init__(self, text: str, lo: int, hi: int, precision: str, approx: bool):
+        self.text, self.lo, self.hi, self.precision, self.approx = text, lo, hi, precision, approx
+
+    def __repr__(self) -> str:
+        return f"Date({self.text!r})"
 
     @property
     def exact(self) -> bool:
@@ -102,14 +95,14 @@ def _parse_one(text: str) -> Date:
         month = int(mo)
         if not 1 <= month <= 12:
             raise ValueError(f"'{text}': month {mo} does not exist")
-        last = calendar.monthrange(year, month)[1]
+        last = _days_in_month(year, month)
         if d is None:
             lo, hi, prec = _dt.date(year, month, 1), _dt.date(year, month, last), "month"
         else:
             day = int(d)
             if not 1 <= day <= last:
                 raise ValueError(
-                    f"'{text}': day {d} does not exist in {calendar.month_name[month]} {year}"
+                    f"'{text}': day {d} does not exist in {_MONTHS[month - 1]} {year}"
                 )
             lo = hi = _dt.date(year, month, day)
             prec = "day"
@@ -186,12 +179,8 @@ def parse_number(text: str) -> int | float:
     return float(t) if "." in t else int(t)
 
 
-class Interval(NamedTuple):
-    lo: float | None
-    lo_incl: bool
-    hi: float | None
-    hi_incl: bool
-    dimension: str
+# the set of values a quantity admits, in its dimension's base unit
+Interval = namedtuple("Interval", "lo lo_incl hi hi_incl dimension")
 
 
 def quantity_interval(q: dict) -> Interval:
@@ -256,15 +245,11 @@ UNSAFE_RE = re.compile(
 # The schema: kinds and fields
 
 
-class F(NamedTuple):
-    """One field of a record kind."""
-
-    type: str  # id text texts date quantity ref refs enum enums sources object objects
-    required: bool = False
-    target: tuple[str, ...] | None = None  # for ref/refs: kinds allowed (None: any)
-    values: tuple[str, ...] = ()  # for enum/enums
-    relation: str | None = None  # for ref/refs: the graph relation it creates
-    spec: dict | None = None  # for object/objects
+# One field of a record kind: type (id text texts date quantity ref refs enum enums
+# sources object objects url iso wikidata), required, target (kinds a ref may point
+# at; None: any), values (for enums), relation (the graph relation a ref creates),
+# spec (the fields of an object).
+F = namedtuple("F", "type required target values relation spec", defaults=(False, None, (), None, None))
 
 
 KIND_DIRS = {
@@ -277,6 +262,10 @@ KIND_DIRS = {
     "sources": "source",
 }
 KINDS = tuple(KIND_DIRS.values())
+# what a user may type for a kind on the command line
+KIND_NAMES = {"treaties": "treaty", "parties": "party", "people": "person", "persons": "person",
+              "systems": "system", "missiles": "system", "missile": "system", "events": "event",
+              "claims": "claim", "sources": "source"}
 LABEL_FIELD = {
     "treaty": "name",
     "party": "name",

@@ -28,6 +28,22 @@ class Col(NamedTuple):
     type: str = "text"  # text | ref | refs | list | bool | cites
 
 
+TIMELINE_COLS = [
+    Col("date", "Date"), Col("type", "Type"), Col("kind", "Kind"), Col("id", "Id"), Col("title", "Title"),
+    Col("place", "Place"), Col("participants", "Participants", "refs"), Col("treaties", "Treaties", "refs"),
+    Col("systems", "Systems", "refs"), Col("according_to", "According to", "refs"),
+    Col("sources", "Sources", "cites")]
+CLAIM_COLS = [
+    Col("id", "Id"), Col("subject", "Subject", "ref"), Col("topic", "Topic"), Col("claimant", "Claimant", "ref"),
+    Col("speaker", "Speaker", "ref"), Col("asserted", "Asserted"), Col("holds", "Holds"), Col("stance", "Stance"),
+    Col("value_text", "Value"), Col("verdict", "Verdict"), Col("treaty", "Treaty", "ref"),
+    Col("summary", "Summary"), Col("responds_to", "Responds to", "refs"), Col("evidence", "Evidence", "refs"),
+    Col("disputed", "Disputed", "bool"), Col("disputed_by", "Disputed by", "list"),
+    Col("sources", "Sources", "cites")]
+SEARCH_COLS = [Col("record", "Record"), Col("id", "Id"), Col("label", "Label"), Col("field", "Field"),
+               Col("text", "Matching text")]
+
+
 # --------------------------------------------------------------------------
 # Making text inert
 

@@ -57,7 +57,7 @@ def cache_path(data_dir: str) -> Path:
 def scan(data_dir: str) -> tuple[dict[str, tuple], dict[str, str], list[Diagnostic]]:
     """{path: (size, mtime_ns, ctime_ns, ino)} of every data file, {path: kind},
     and the directory-level diagnostics (missing directory, stray files)."""
-    from .validate import find_files
+    from .files import find_files
 
     diags: list[Diagnostic] = []
     out: dict[str, tuple] = {}

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import yamlio
+from .files import MAX_FILE_BYTES, find_files, read_bytes  # noqa: F401 (re-exported)
 from .model import (
     KIND_DIRS,
     QUANTITY_KEYS,
@@ -38,7 +39,6 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 ISO_RE = re.compile(r"^[A-Z]{2}$")
 URL_RE = re.compile(r"^https?://[^\s]+$")
-MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_TEXT = 100_000
 
 
@@ -78,53 +78,6 @@ def _describe(value) -> str:
     if value is None:
         return "empty"
     return f"'{value}'" if len(value) < 60 else f"'{value[:57]}...'"
-
-
-# --------------------------------------------------------------------------
-# Files
-
-
-def find_files(data_dir: str, diags: list[Diagnostic]) -> list[tuple[str, str, str]]:
-    """(display path, absolute path, kind) for each data file, sorted."""
-    out: list[tuple[str, str, str]] = []
-    if not os.path.isdir(data_dir):
-        what = "does not exist" if not os.path.exists(data_dir) else "is not a directory"
-        diags.append(Diagnostic(data_dir, 1, 1, "error", "no-data", f"data directory {what}"))
-        return out
-    for root, dirs, files in os.walk(data_dir, onerror=lambda e: diags.append(
-            Diagnostic(e.filename or data_dir, 1, 1, "error", "io", f"cannot read directory: {e.strerror}"))):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_root = os.path.relpath(root, data_dir)
-        top = rel_root.split(os.sep)[0] if rel_root != "." else None
-        for name in sorted(files):
-            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
-                continue
-            full = os.path.join(root, name)
-            if top is None or top not in KIND_DIRS:
-                where = "the data directory's top level" if top is None else f"folder '{top}'"
-                diags.append(Diagnostic(
-                    full, 1, 1, "error", "unknown-kind",
-                    f"file in {where}: data files go in a kind folder "
-                    f"({', '.join(KIND_DIRS)}){_suggest(top or '', KIND_DIRS)}"))
-                continue
-            out.append((full, full, KIND_DIRS[top]))
-    if not out and not diags:
-        diags.append(Diagnostic(data_dir, 1, 1, "error", "no-data",
-                                "data directory holds no .yaml files"))
-    return out
-
-
-def read_bytes(path: str, diags: list[Diagnostic]) -> bytes | None:
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            diags.append(Diagnostic(path, 1, 1, "error", "too-large",
-                                    f"file is larger than {MAX_FILE_BYTES >> 20} MiB; split it"))
-            return None
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as e:
-        diags.append(Diagnostic(path, 1, 1, "error", "io", f"cannot read file: {e.strerror or e}"))
-        return None
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+"""The `treatykb` command: the fast path first, then the typer CLI.
+
+Owns: process-level behaviour shared by both paths: exit codes for a broken
+pipe (141, silently) and Ctrl-C (130, silently).  typer is imported only when
+the fast path (`fast`) declines the call.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _quiet_pipe() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        from .fast import run
+
+        answered = run(args)
+        if isinstance(answered, int):
+            sys.exit(answered)
+        if isinstance(answered, list):
+            args = answered
+        from .cli import app
+
+        app(args=args, prog_name="treatykb")
+    except BrokenPipeError:
+        _quiet_pipe()
+        sys.exit(141)
+    except KeyboardInterrupt:
+        sys.exit(130)

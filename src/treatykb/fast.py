@@ -1,0 +1,178 @@
+"""The fast path for scripted queries: `timeline`, `claims`, `show`, `search` without typer.
+
+Owns: answering the commonest scripted calls (machine formats: tsv, json,
+jsonl, csv, markdown) without importing typer, rich, PyYAML or networkx, so
+that a warm query costs little more than starting Python.  It parses only the
+options of those four commands (the table below is checked against the typer
+definitions by tests/test_fast.py) and only the success path: anything else —
+`--help`, an unknown option, a table on a terminal, a bad date, a REF that
+does not resolve, a KB with errors, any exception — returns None and the
+typer CLI handles the call from the start, with its own messages.  Output is
+identical to the typer path's (also tested).
+Does not own: any answer (`query`) or format (`render`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+MACHINE = ("tsv", "json", "jsonl", "csv", "markdown")
+COMMON_VALUES = {"--data": "data", "-d": "data", "--format": "format", "-f": "format", "--color": "color"}
+COMMON_FLAGS = {"--debug": "debug"}
+COMMANDS: dict[str, dict[str, dict[str, str]]] = {
+    "timeline": {"flags": {"--claims": "claims"},
+                 "values": {"--from": "date_from", "--to": "date_to", "--as-of": "as_of"},
+                 "multi": {"--kind": "kind", "-k": "kind"}},
+    "claims": {"flags": {"--by": "by"},
+               "values": {"--topic": "topic", "-t": "topic", "--from": "date_from", "--to": "date_to",
+                          "--as-of": "as_of"},
+               "multi": {}},
+    "show": {"flags": {}, "values": {"--as-of": "as_of"}, "multi": {}},
+    "search": {"flags": {}, "values": {"--limit": "limit", "-n": "limit"}, "multi": {"--kind": "kind", "-k": "kind"}},
+}
+
+
+class _Fallback(Exception):
+    pass
+
+
+def parse(argv: list[str]):
+    """(command, options, positionals) or None when the call is not for the fast path."""
+    if not argv or argv[0] not in COMMANDS:
+        return None
+    cmd, spec = argv[0], COMMANDS[argv[0]]
+    values = {**COMMON_VALUES, **spec["values"]}
+    flags = {**COMMON_FLAGS, **spec["flags"]}
+    multi = spec["multi"]
+    opts: dict = {}
+    pos: list[str] = []
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a == "-" or not a.startswith("-"):
+            pos.append(a)
+        elif a in flags:
+            opts[flags[a]] = True
+        elif a.split("=", 1)[0] in values or a.split("=", 1)[0] in multi:
+            name, eq, val = a.partition("=")
+            if not eq:
+                i += 1
+                if i >= len(argv):
+                    return None
+                val = argv[i]
+            if name in multi:
+                opts.setdefault(multi[name], []).append(val)
+            elif values[name] in opts:
+                return None  # repeated single-valued option: let click decide
+            else:
+                opts[values[name]] = val
+        else:
+            return None  # --help, unknown options, '--', clustered short flags
+        i += 1
+    if not pos:
+        return None
+    return cmd, opts, pos
+
+
+def run(argv: list[str]) -> int | list[str] | None:
+    """Answer `argv` if it is a fast-path call: an exit code.  Otherwise None,
+    or (when REFs were already read from stdin) the argv to hand to typer."""
+    if os.environ.get("TREATYKB_NO_FAST"):
+        return None
+    parsed = parse(argv)
+    if parsed is None:
+        return None
+    cmd, opts, pos = parsed
+    fmt = opts.get("format")
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "tsv"
+    if fmt not in MACHINE or opts.get("color", "auto") not in ("auto", "always", "never"):
+        return None
+    fallback: list[str] | None = None
+    if cmd != "search" and "-" in pos:  # read REFs now; if we fall back, typer gets them as arguments
+        stdin_refs = [line.strip() for line in sys.stdin if line.strip()]
+        fallback = _rebuild_argv(argv, stdin_refs)
+        pos = [r for p in pos for r in (stdin_refs if p == "-" else [p])]
+    if not pos:
+        return fallback
+    try:
+        out = _answer(cmd, opts, pos, fmt)
+    except _Fallback:
+        return fallback
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise
+    except Exception:  # anything unexpected: the typer path reports it properly
+        return fallback
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    return 0
+
+
+def _rebuild_argv(argv: list[str], refs: list[str]) -> list[str]:
+    out = [argv[0]]
+    for a in argv[1:]:
+        if a == "-":
+            out.extend(refs)
+        else:
+            out.append(a)
+    return out
+
+
+def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
+    import io
+
+    from .kb import RefError, resolve_data_dir
+    from .model import parse_date
+    from .store import open_kb
+
+    for key in ("date_from", "date_to", "as_of"):
+        if opts.get(key) is not None:
+            try:
+                parse_date(opts[key])
+            except ValueError:
+                raise _Fallback
+    kb, diags = open_kb(str(resolve_data_dir(opts.get("data") or os.environ.get("TREATYKB_DATA") or None)))
+    if any(d.severity == "error" for d in diags):
+        raise _Fallback
+    from . import query
+    from .render import CLAIM_COLS, SEARCH_COLS, SHOW_COLS, TIMELINE_COLS, json_text, show_rows, write_rows
+
+    buf = io.StringIO()
+    if cmd == "search":
+        limit = opts.get("limit")
+        if limit is not None:
+            if not limit.isdigit() or int(limit) < 1:
+                raise _Fallback
+            limit = int(limit)
+        from .model import KIND_NAMES
+
+        kinds = [KIND_NAMES.get(k.lower(), k.lower()) for k in opts.get("kind", ())] or None
+        rows = query.search(kb, " ".join(pos), kinds=kinds, limit=limit)
+        write_rows(rows, fmt, buf, SEARCH_COLS)
+        return buf.getvalue()
+    try:
+        ids = [kb.resolve(r) for r in pos]
+    except RefError:
+        raise _Fallback
+    if cmd == "show":
+        results = [query.show(kb, i, as_of=opts.get("as_of")) for i in ids]
+        if fmt == "json":
+            return json_text(results) + "\n"
+        if fmt == "jsonl":
+            return "".join(json_text(r, indent=None) + "\n" for r in results)
+        write_rows([row for r in results for row in show_rows(r)], fmt, buf, SHOW_COLS)
+        return buf.getvalue()
+    from .analysis import filter_as_of
+
+    if cmd == "timeline":
+        rows = query.timeline(kb, ids, include_claims=bool(opts.get("claims")), date_from=opts.get("date_from"),
+                              date_to=opts.get("date_to"), kinds=opts.get("kind"))
+        rows = filter_as_of(rows, opts.get("as_of"), "date")
+        write_rows(rows, fmt, buf, TIMELINE_COLS)
+    else:
+        rows = query.claims_about(kb, ids, by=bool(opts.get("by")), topic=opts.get("topic"),
+                                  date_from=opts.get("date_from"), date_to=opts.get("date_to"))
+        rows = filter_as_of(rows, opts.get("as_of"), "asserted")
+        write_rows(rows, fmt, buf, CLAIM_COLS)
+    return buf.getvalue()
