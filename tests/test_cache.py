@@ -131,3 +131,62 @@ def test_stored_kb_does_not_load_every_record(kbdir):
     kb, _ = open_kb(str(kbdir))
     query.claims_about(kb, [kb.resolve("SSC-8")])
     assert 0 < len(kb.records._cache) < len(kb.records)
+
+
+def _answers(kb):
+    return (query.claims_about(kb, ["9m729"]), query.timeline(kb, ["inf"], include_claims=True),
+            query.show(kb, "russia"), query.search(kb, "INF"), sorted(kb.by_kind.get("party", ())))
+
+
+def test_incremental_update_equals_a_fresh_build(kbdir):
+    names(kbdir)
+    names(kbdir)
+    c = kbdir / "claims/c.yaml"
+    c.write_text(c.read_text() + """
+- id: ru-range-again
+  claimant: russia
+  asserted: 2019-02-01
+  subject: 9m729
+  topic: range
+  value: {lt: 480, unit: km}
+  stance: asserts
+  treaty: inf
+  responds_to: [us-range]
+  summary: Russia repeats that the 9M729 flew less than 480 km.
+  sources: [tass-seed]
+""")
+    p = kbdir / "parties/p.yaml"
+    p.write_text(p.read_text().replace("name: Norway", "name: Norge"))
+    (kbdir / "parties/more.yaml").write_text(PARTY.format(id="iceland", name="Iceland"))
+    kb, diags = open_kb(str(kbdir))
+    assert isinstance(kb, StoredKB) and diags == []  # updated in place, not rebuilt
+    fresh, _ = open_kb(str(kbdir), use_cache=False)
+    assert _answers(kb) == _answers(fresh)
+    assert "ru-range-again" in {r["id"] for r in query.claims_about(kb, ["9m729"])}
+
+
+@pytest.mark.parametrize("breakage,code", [
+    ("people/p.yaml", "unknown-ref"),        # a reference to a missing record
+    ("parties/dup.yaml", "duplicate-id"),    # an id defined twice
+    ("events/e.yaml", "date-order"),         # in force before signed
+])
+def test_incremental_update_never_hides_an_error(kbdir, breakage, code):
+    names(kbdir)
+    names(kbdir)
+    f = kbdir / breakage
+    if breakage == "people/p.yaml":
+        f.write_text(f.read_text().replace("party: russia", "party: rusia"))
+    elif breakage == "parties/dup.yaml":
+        f.write_text(PARTY.format(id="russia", name="Russia again"))
+    else:
+        f.write_text(f.read_text().replace("date: 1988-06-01", "date: 1980-06-01"))
+    _, diags = open_kb(str(kbdir))
+    assert code in {d.code for d in diags}
+
+
+def test_removing_a_record_others_need_is_reported(kbdir):
+    names(kbdir)
+    p = kbdir / "people/p.yaml"
+    p.write_text("# nobody\n- id: someone\n  name: Someone\n  party: russia\n  sources: [tass-seed]\n")
+    _, diags = open_kb(str(kbdir))
+    assert "unknown-ref" in {d.code for d in diags}  # the claim's speaker is gone

@@ -242,12 +242,13 @@ class BaseKB:
             paths = []
             for p in nx.all_shortest_paths(und, a, b):
                 paths.append(p)
-                if len(paths) >= limit:
+                if len(paths) >= 200:  # enumerate a bounded number, then keep the first in id order
                     break
+            paths = sorted(paths)[:limit]
         except nx.NetworkXNoPath:
             return []
         out = []
-        for p in paths:
+        for p in sorted(paths):
             steps = []
             for u, v in zip(p, p[1:]):
                 if g.has_edge(u, v):

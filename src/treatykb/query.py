@@ -302,9 +302,9 @@ def show(kb: KB, rid: str, as_of: str | None = None) -> dict:
         "line": rec["_loc"][1],
         "fields": fields,
         "outgoing": [dict(relation=rel, **kb.ref(t), record=kb.records[t]["_kind"])
-                     for rel, t in kb.out.get(rid, ()) if visible(t)],
+                     for rel, t in sorted(kb.out.get(rid, ())) if visible(t)],
         "incoming": [dict(relation=rel, **kb.ref(s), record=kb.records[s]["_kind"])
-                     for rel, s in kb.inc.get(rid, ()) if visible(s)],
+                     for rel, s in sorted(kb.inc.get(rid, ())) if visible(s)],
     }
     if as_of is not None:
         out["as_of"] = as_of

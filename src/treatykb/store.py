@@ -95,6 +95,10 @@ def open_kb(data_dir: str, *, use_cache: bool | None = None):
             stale = _stale_files(conn, files)
             if stale is None:  # fresh
                 return StoredKB(conn), _stored_diags(conn)
+            if not dir_diags:
+                done = _incremental(path, files, kinds, stale, conn)
+                if done is not None:
+                    return done
             return _rebuild(data_dir, files, kinds, dir_diags, conn, write=True, stale=stale)
         except sqlite3.DatabaseError:
             conn.close()  # corrupt or truncated: rebuild from the sources
@@ -215,9 +219,12 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
             CREATE TABLE files(path TEXT PRIMARY KEY, size INT, mtime_ns INT, ctime_ns INT, ino INT,
                                hash TEXT, built_ns INT, result TEXT);
-            CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT, data TEXT);
-            CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT);
+            CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT, file TEXT, data TEXT);
+            CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT, file TEXT);
             CREATE TABLE names(key TEXT, id TEXT, kind TEXT);
+            CREATE TABLE refs(file TEXT, owner TEXT, field TEXT, target TEXT, kinds TEXT);
+            CREATE TABLE lifecycle(treaty TEXT, kind TEXT, lo INT, hi INT, id TEXT, file TEXT);
+            CREATE TABLE claimdates(id TEXT PRIMARY KEY, lo INT, hi INT, file TEXT);
             CREATE TABLE diags(path TEXT, line INT, col INT, severity TEXT, code TEXT, message TEXT);
         """)
         fts = True
@@ -227,21 +234,17 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             fts = False
         conn.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?)",
                          [(p, *fp, h, built_ns, blob) for p, (fp, h, blob) in per_file.items()])
-        dumps = json.dumps
-        conn.executemany("INSERT INTO records VALUES (?,?,?)",
-                         ((rid, rec["_kind"], dumps({k: v for k, v in rec.items() if k != "_pos"},
-                                                   ensure_ascii=False, separators=(",", ":")))
-                          for rid, rec in kb.records.items()))
-        conn.executemany("INSERT INTO rel VALUES (?,?,?)", kb.relations)
-        conn.executemany("INSERT INTO names VALUES (?,?,?)",
-                         ((k, rid, rec["_kind"]) for rid, rec in kb.records.items() for k in name_keys(rec)))
-        if fts:
-            conn.executemany("INSERT INTO fts VALUES (?,?)",
-                             ((rid, " ".join(t for _f, t in search_texts(rec))) for rid, rec in kb.records.items()))
+        _insert(conn, list(kb.records.values()), lambda t: kb.records[t]["_kind"] if t in kb.records else None, fts)
+        conn.executemany("INSERT INTO refs VALUES (?,?,?,?,?)",
+                         [(r[0], r[3], r[4], r[5], ",".join(r[6] or ())) for p, (fp, h, blob) in per_file.items()
+                          for r in json.loads(blob)[2]])
         conn.executemany("INSERT INTO diags VALUES (?,?,?,?,?,?)", [tuple(d) for d in diags])
         conn.executescript("""
-            CREATE INDEX rel_src ON rel(src); CREATE INDEX rel_dst ON rel(dst);
-            CREATE INDEX names_key ON names(key); CREATE INDEX records_kind ON records(kind);
+            CREATE INDEX rel_src ON rel(src); CREATE INDEX rel_dst ON rel(dst); CREATE INDEX rel_file ON rel(file);
+            CREATE INDEX names_key ON names(key); CREATE INDEX names_id ON names(id);
+            CREATE INDEX records_kind ON records(kind); CREATE INDEX records_file ON records(file);
+            CREATE INDEX refs_target ON refs(target); CREATE INDEX refs_file ON refs(file);
+            CREATE INDEX lifecycle_treaty ON lifecycle(treaty); CREATE INDEX lifecycle_file ON lifecycle(file);
         """)
         conn.executemany("INSERT INTO meta VALUES (?,?)",
                          [("format", str(FORMAT)), ("data_dir", os.path.realpath(data_dir)),
@@ -258,6 +261,170 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
                 pass
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
+
+
+def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
+    """Rows of `recs` into records, rel, names, fts, lifecycle and claimdates."""
+    from .kb import relations_of
+    from .model import parse_date
+
+    dumps = json.dumps
+    for rec in recs:
+        rid, kind, path = rec["id"], rec["_kind"], rec["_loc"][0]
+        cur = conn.execute("INSERT INTO records(id, kind, file, data) VALUES (?,?,?,?)",
+                           (rid, kind, path, dumps({k: v for k, v in rec.items() if k != "_pos"},
+                                                   ensure_ascii=False, separators=(",", ":"))))
+        rowid = cur.lastrowid
+        conn.executemany("INSERT INTO rel VALUES (?,?,?,?)",
+                         [(a, r, b, path) for a, r, b in relations_of(rec, kind_of)])
+        conn.executemany("INSERT INTO names VALUES (?,?,?)", [(k, rid, kind) for k in name_keys(rec)])
+        if fts:
+            conn.execute("INSERT INTO fts(rowid, id, body) VALUES (?,?,?)",
+                         (rowid, rid, " ".join(t for _f, t in search_texts(rec))))
+        if kind == "event" and rec.get("kind") in ("signature", "entry-into-force") and rec.get("treaties"):
+            d = parse_date(rec["date"])
+            conn.execute("INSERT INTO lifecycle VALUES (?,?,?,?,?,?)",
+                         (rec["treaties"][0], rec["kind"], d.lo, d.hi, rid, path))
+        if kind == "claim":
+            d = parse_date(rec["asserted"])
+            conn.execute("INSERT INTO claimdates VALUES (?,?,?,?)", (rid, d.lo, d.hi, path))
+
+
+def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
+    """Bring a valid cache up to date by re-reading only the changed files.
+
+    Returns (StoredKB, diagnostics), or None when the change needs the full
+    checks (a file with errors, an id that moved or changed kind, a broken
+    reference, date order or response cycle): the caller then rebuilds
+    everything and reports every problem."""
+    from .model import parse_date
+    from .validate import Context, check_file, read_bytes
+
+    if ro_conn.execute("SELECT 1 FROM diags WHERE severity='error' LIMIT 1").fetchone():
+        return None
+    stored = {p for (p,) in ro_conn.execute("SELECT path FROM files")}
+    built = time.time_ns()
+    affected = sorted(stale | (stored - set(files)))
+    ctx = Context()
+    blobs = {}
+    for p in sorted(stale):
+        d0, r0, f0 = len(ctx.diags), len(ctx.records), len(ctx.refs)
+        data = read_bytes(p, ctx.diags)
+        if data is None:
+            return None
+        check_file(ctx, p, kinds_by_path[p], data)
+        recs = ctx.records[r0:]
+        refs = [[r.path, r.line, r.col, r.owner, r.field, r.target, r.kinds] for r in ctx.refs[f0:]]
+        blobs[p] = (_digest(data), json.dumps([recs, [list(d) for d in ctx.diags[d0:]], refs],
+                                              ensure_ascii=False, separators=(",", ":")))
+    if any(d.severity == "error" for d in ctx.diags):
+        return None
+    ro_conn.close()
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("BEGIN IMMEDIATE")  # one writer at a time; readers see old or new, never half
+        q = ",".join("?" * len(affected))
+        old = dict(conn.execute(f"SELECT id, kind FROM records WHERE file IN ({q})", affected).fetchall())
+        new = {}
+        for rec in ctx.records:
+            if rec["id"] in new:
+                raise _Full
+            new[rec["id"]] = rec
+        for rid, rec in new.items():
+            if rid in old and old[rid] != rec["_kind"]:
+                raise _Full  # an id that changed kind can alter derived relations elsewhere
+        if new:
+            qn = ",".join("?" * len(new))
+            if conn.execute(f"SELECT 1 FROM records WHERE id IN ({qn}) AND file NOT IN ({q}) LIMIT 1",
+                            [*new, *affected]).fetchone():
+                raise _Full  # duplicate id across files
+        removed = [r for r in old if r not in new]
+        if removed:
+            qr = ",".join("?" * len(removed))
+            if conn.execute(f"SELECT 1 FROM refs WHERE target IN ({qr}) AND file NOT IN ({q}) LIMIT 1",
+                            [*removed, *affected]).fetchone():
+                raise _Full  # something elsewhere still refers to a removed record
+
+        def kind_of(t):
+            if t in new:
+                return new[t]["_kind"]
+            if t in old:
+                return None
+            row = conn.execute("SELECT kind FROM records WHERE id=?", (t,)).fetchone()
+            return row[0] if row else None
+
+        for r in ctx.refs:
+            k = kind_of(r.target)
+            if k is None or (r.kinds and k not in r.kinds) or r.target == r.owner:
+                raise _Full
+        # apply, then check date order and cycles against the updated tables
+        conn.execute(f"DELETE FROM fts WHERE rowid IN (SELECT rowid FROM records WHERE file IN ({q}))", affected) \
+            if _has_fts(conn) else None
+        for table, col in (("records", "file"), ("rel", "file"), ("refs", "file"), ("lifecycle", "file"),
+                           ("claimdates", "file"), ("diags", "path"), ("files", "path")):
+            conn.execute(f"DELETE FROM {table} WHERE {col} IN ({q})", affected)
+        if old:
+            qo = ",".join("?" * len(old))
+            conn.execute(f"DELETE FROM names WHERE id IN ({qo})", list(old))
+        _insert(conn, ctx.records, kind_of, _has_fts(conn))
+        conn.executemany("INSERT INTO refs VALUES (?,?,?,?,?)",
+                         [(r.path, r.owner, r.field, r.target, ",".join(r.kinds or ())) for r in ctx.refs])
+        conn.executemany("INSERT INTO diags VALUES (?,?,?,?,?,?)", [tuple(d) for d in ctx.diags])
+        conn.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?)",
+                         [(p, *files[p], h, built, blob) for p, (h, blob) in blobs.items()])
+        treaties = {rec["treaties"][0] for rec in [*new.values()] if rec["_kind"] == "event" and rec.get("treaties")}
+        treaties |= {t for (t,) in conn.execute("SELECT DISTINCT treaty FROM lifecycle WHERE id IN ({})".format(
+            ",".join("?" * len(old))), list(old))} if old else set()
+        for t in treaties:
+            sig = conn.execute("SELECT lo FROM lifecycle WHERE treaty=? AND kind='signature' ORDER BY lo, hi LIMIT 1",
+                               (t,)).fetchone()
+            if sig and conn.execute("SELECT 1 FROM lifecycle WHERE treaty=? AND kind='entry-into-force' AND hi < ?",
+                                    (t, sig[0])).fetchone():
+                raise _Full
+        claims = [r for r in new.values() if r["_kind"] == "claim"]
+        changed_claims = [r["id"] for r in claims] + [r for r in old if old[r] == "claim"]
+        pairs = [(c["id"], t) for c in claims for t in c.get("responds_to", ())]
+        if changed_claims:
+            qc = ",".join("?" * len(changed_claims))
+            pairs += conn.execute(f"SELECT owner, target FROM refs WHERE field='responds_to' AND target IN ({qc})",
+                                  changed_claims).fetchall()
+        for a, b in pairs:
+            da = conn.execute("SELECT hi FROM claimdates WHERE id=?", (a,)).fetchone()
+            db = conn.execute("SELECT lo FROM claimdates WHERE id=?", (b,)).fetchone()
+            if da and db and da[0] < db[0]:
+                raise _Full
+        for c in claims:  # a cycle through a changed claim?
+            seen, stack = set(), [c["id"]]
+            while stack:
+                x = stack.pop()
+                for (t,) in conn.execute("SELECT target FROM refs WHERE owner=? AND field='responds_to'", (x,)):
+                    if t == c["id"]:
+                        raise _Full
+                    if t not in seen:
+                        seen.add(t)
+                        stack.append(t)
+        conn.commit()
+    except _Full:
+        conn.rollback()
+        conn.close()
+        return None
+    except BaseException:
+        conn.rollback()
+        conn.close()
+        raise
+    conn.close()
+    fresh = _connect_ro(path)
+    if fresh is None:
+        return None
+    return StoredKB(fresh), _stored_diags(fresh)
+
+
+class _Full(Exception):
+    """The incremental update cannot decide: rebuild with every check."""
+
+
+def _has_fts(conn) -> bool:
+    return (conn.execute("SELECT value FROM meta WHERE key='fts'").fetchone() or ("0",))[0] == "1"
 
 
 def _raise_exit(signum, frame):
