@@ -190,3 +190,16 @@ def test_removing_a_record_others_need_is_reported(kbdir):
     p.write_text("# nobody\n- id: someone\n  name: Someone\n  party: russia\n  sources: [tass-seed]\n")
     _, diags = open_kb(str(kbdir))
     assert "unknown-ref" in {d.code for d in diags}  # the claim's speaker is gone
+
+
+def test_incremental_update_sees_a_new_reply_cycle(kbdir):
+    names(kbdir)
+    names(kbdir)
+    (kbdir / "claims/loop.yaml").write_text("""
+- {id: a, claimant: russia, asserted: 2019-03-01, subject: 9m729, topic: other, stance: asserts,
+   responds_to: [b], summary: A, sources: [tass-seed]}
+- {id: b, claimant: united-states, asserted: 2019-03-01, subject: 9m729, topic: other, stance: asserts,
+   responds_to: [a], summary: B, sources: [tass-seed]}
+""")
+    _, diags = open_kb(str(kbdir))
+    assert "ref-cycle" in {d.code for d in diags}

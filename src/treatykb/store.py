@@ -244,6 +244,7 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             CREATE INDEX names_key ON names(key); CREATE INDEX names_id ON names(id);
             CREATE INDEX records_kind ON records(kind); CREATE INDEX records_file ON records(file);
             CREATE INDEX refs_target ON refs(target); CREATE INDEX refs_file ON refs(file);
+            CREATE INDEX refs_owner ON refs(owner); CREATE INDEX claimdates_file ON claimdates(file);
             CREATE INDEX lifecycle_treaty ON lifecycle(treaty); CREATE INDEX lifecycle_file ON lifecycle(file);
         """)
         conn.executemany("INSERT INTO meta VALUES (?,?)",
@@ -264,30 +265,35 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
 
 
 def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
-    """Rows of `recs` into records, rel, names, fts, lifecycle and claimdates."""
+    """Rows of `recs` into records, rel, names, fts, lifecycle and claimdates (batched)."""
     from .kb import relations_of
     from .model import parse_date
 
     dumps = json.dumps
-    for rec in recs:
+    first = (conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]) + 1
+    records, rels, names, texts, life, dates = [], [], [], [], [], []
+    for n, rec in enumerate(recs):
         rid, kind, path = rec["id"], rec["_kind"], rec["_loc"][0]
-        cur = conn.execute("INSERT INTO records(id, kind, file, data) VALUES (?,?,?,?)",
-                           (rid, kind, path, dumps({k: v for k, v in rec.items() if k != "_pos"},
-                                                   ensure_ascii=False, separators=(",", ":"))))
-        rowid = cur.lastrowid
-        conn.executemany("INSERT INTO rel VALUES (?,?,?,?)",
-                         [(a, r, b, path) for a, r, b in relations_of(rec, kind_of)])
-        conn.executemany("INSERT INTO names VALUES (?,?,?)", [(k, rid, kind) for k in name_keys(rec)])
+        records.append((first + n, rid, kind, path,
+                        dumps({k: v for k, v in rec.items() if k != "_pos"}, ensure_ascii=False,
+                              separators=(",", ":"))))
+        rels.extend((a, r, b, path) for a, r, b in relations_of(rec, kind_of))
+        names.extend((k, rid, kind) for k in name_keys(rec))
         if fts:
-            conn.execute("INSERT INTO fts(rowid, id, body) VALUES (?,?,?)",
-                         (rowid, rid, " ".join(t for _f, t in search_texts(rec))))
+            texts.append((first + n, rid, " ".join(t for _f, t in search_texts(rec))))
         if kind == "event" and rec.get("kind") in ("signature", "entry-into-force") and rec.get("treaties"):
             d = parse_date(rec["date"])
-            conn.execute("INSERT INTO lifecycle VALUES (?,?,?,?,?,?)",
-                         (rec["treaties"][0], rec["kind"], d.lo, d.hi, rid, path))
-        if kind == "claim":
+            life.append((rec["treaties"][0], rec["kind"], d.lo, d.hi, rid, path))
+        elif kind == "claim":
             d = parse_date(rec["asserted"])
-            conn.execute("INSERT INTO claimdates VALUES (?,?,?,?)", (rid, d.lo, d.hi, path))
+            dates.append((rid, d.lo, d.hi, path))
+    conn.executemany("INSERT INTO records(rowid, id, kind, file, data) VALUES (?,?,?,?,?)", records)
+    conn.executemany("INSERT INTO rel VALUES (?,?,?,?)", rels)
+    conn.executemany("INSERT INTO names VALUES (?,?,?)", names)
+    if fts:
+        conn.executemany("INSERT INTO fts(rowid, id, body) VALUES (?,?,?)", texts)
+    conn.executemany("INSERT INTO lifecycle VALUES (?,?,?,?,?,?)", life)
+    conn.executemany("INSERT INTO claimdates VALUES (?,?,?,?)", dates)
 
 
 def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
@@ -388,21 +394,21 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
             qc = ",".join("?" * len(changed_claims))
             pairs += conn.execute(f"SELECT owner, target FROM refs WHERE field='responds_to' AND target IN ({qc})",
                                   changed_claims).fetchall()
-        for a, b in pairs:
-            da = conn.execute("SELECT hi FROM claimdates WHERE id=?", (a,)).fetchone()
-            db = conn.execute("SELECT lo FROM claimdates WHERE id=?", (b,)).fetchone()
-            if da and db and da[0] < db[0]:
+        if pairs:
+            ids = list({x for pair in pairs for x in pair})
+            dates = {}
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                dates.update((r, (lo, hi)) for r, lo, hi in conn.execute(
+                    f"SELECT id, lo, hi FROM claimdates WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            for a, b in pairs:
+                if a in dates and b in dates and dates[a][1] < dates[b][0]:
+                    raise _Full  # a reply asserted before what it answers
+        # a new responds_to cycle must pass through a changed claim: does any reach itself?
+        starts = {c["id"] for c in claims}
+        for c in starts & _reach(conn, starts):
+            if c in _reach(conn, {c}):
                 raise _Full
-        for c in claims:  # a cycle through a changed claim?
-            seen, stack = set(), [c["id"]]
-            while stack:
-                x = stack.pop()
-                for (t,) in conn.execute("SELECT target FROM refs WHERE owner=? AND field='responds_to'", (x,)):
-                    if t == c["id"]:
-                        raise _Full
-                    if t not in seen:
-                        seen.add(t)
-                        stack.append(t)
         conn.commit()
     except _Full:
         conn.rollback()
@@ -417,6 +423,23 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
     if fresh is None:
         return None
     return StoredKB(fresh), _stored_diags(fresh)
+
+
+def _reach(conn, sources: set[str]) -> set[str]:
+    """Claims reachable in one or more responds_to steps from `sources` (batched queries)."""
+    seen: set[str] = set()
+    frontier = list(sources)
+    while frontier:
+        nxt = []
+        for i in range(0, len(frontier), 900):
+            chunk = frontier[i:i + 900]
+            for (t,) in conn.execute("SELECT target FROM refs WHERE field='responds_to' AND owner IN "
+                                     f"({','.join('?' * len(chunk))})", chunk):
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier = nxt
+    return seen
 
 
 class _Full(Exception):
