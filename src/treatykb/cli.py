@@ -586,6 +586,57 @@ def stats(
     _emit(query.stats(kb), _format(format), cols, color, title="treatykb coverage")
 
 
+class ExportFmt(str, Enum):
+    graphml = "graphml"
+    gexf = "gexf"
+    node_link = "node-link"
+    jsonl = "jsonl"
+    csv = "csv"
+    turtle = "turtle"
+    jsonld = "jsonld"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+@app.command()
+@guarded
+def export(
+    fmt: Annotated[ExportFmt, typer.Argument(metavar="FORMAT", case_sensitive=False, help=(
+        "graphml, gexf, node-link, jsonl, csv (a directory of files), turtle, jsonld, dot or mermaid."))],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH",
+                                                  help="File to write (a directory for csv); default stdout.")] = None,
+    around: Annotated[Optional[str], typer.Option("--around", metavar="REF", help="Only REF and its neighbourhood.")] = None,
+    depth: Annotated[int, typer.Option("--depth", "-n", min=1, max=6, help="Neighbourhood depth with --around.")] = 1,
+    kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only records of these kinds.")] = None,
+    data: DataOpt = None,
+    debug: DebugOpt = False,
+):
+    """Export the whole KB or a subgraph for Gephi, yEd, networkx, RDF stores, spreadsheets or Graphviz.
+
+    Example: treatykb export dot --around "Aegis Ashore" --depth 2 | dot -Tsvg > aegis.svg
+    """
+    from . import export as ex
+
+    kb = _kb(data)
+    rid = kb.resolve(around) if around else None
+    kinds = tuple(KIND_NAMES.get(k.lower(), k.lower()) for k in kind) if kind else None
+    ids = ex.select(kb, rid, depth, kinds)
+    if fmt.value == "csv":
+        if not output:
+            raise Fail(ExitCode.USAGE, "csv export writes a directory of files: give --output DIR")
+        ex.write(kb, ids, "csv", directory=output)
+        sys.stderr.write(f"treatykb: wrote {output}/ ({len(ids)} records)\n")
+        return
+    if output:
+        tmp = output + ".tmp"
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            ex.write(kb, ids, fmt.value, f)
+        os.replace(tmp, output)  # never a half-written export
+        sys.stderr.write(f"treatykb: wrote {output} ({len(ids)} records)\n")
+    else:
+        ex.write(kb, ids, fmt.value, sys.stdout)
+
+
 @app.command()
 @guarded
 def check(

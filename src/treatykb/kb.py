@@ -124,6 +124,9 @@ class BaseKB:
     by_kind: dict
     _graph = None
 
+    def prefetch(self, ids) -> None:
+        """Load these records ahead of use (a no-op in memory; batched from the cache)."""
+
     def _name_hits(self, key: str) -> list[tuple[str, str]]:  # (id, kind) for an exact name
         raise NotImplementedError
 

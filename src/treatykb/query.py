@@ -213,13 +213,31 @@ def _claim_ids_about(kb: KB, ids, by: bool) -> list[str]:
     return list(out)
 
 
+def _linked(rec: dict):
+    """Ids a claim row shows labels for."""
+    for f in ("subject", "claimant", "speaker", "treaty", "context"):
+        if rec.get(f):
+            yield rec[f]
+    yield from rec.get("responds_to", ())
+    yield from rec.get("evidence", ())
+    for c in rec.get("sources", ()):
+        yield c["source"]
+
+
 def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None = None,
                  date_from: str | None = None, date_to: str | None = None) -> list[dict]:
     """Claims about `ids` (or made by them, with `by`), grouped by subject and
     topic, oldest assertion first within a group; contradictions marked."""
+    if hasattr(kb.inc, "prefetch"):
+        kb.inc.prefetch(ids)
     cids = _claim_ids_about(kb, ids, by)
+    kb.prefetch(cids)
     subjects = {kb.records[i]["subject"] for i in cids}
+    if hasattr(kb.inc, "prefetch"):
+        kb.inc.prefetch(subjects)
     pool = {s for subj in subjects for rel, s in kb.inc.get(subj, ()) if rel == "about"}
+    kb.prefetch(pool)
+    kb.prefetch(x for i in pool for x in _linked(kb.records[i]))
     disputes = disputes_among(kb, sorted(pool))
     rows = []
     for cid in cids:

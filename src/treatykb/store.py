@@ -31,7 +31,7 @@ from pathlib import Path
 from .kb import KB, BaseKB, name_keys
 from .model import KIND_DIRS, Diagnostic, label_of, search_texts
 
-FORMAT = 3  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 4  # bump when the cache layout or the meaning of stored data changes
 RACY_NS = 2_000_000_000
 
 
@@ -125,6 +125,8 @@ def _stale_files(conn, files: dict[str, tuple]) -> set[str] | None:
     stored = {p: (size, mt, ct, ino, h, built) for p, size, mt, ct, ino, h, built in
               conn.execute("SELECT path, size, mtime_ns, ctime_ns, ino, hash, built_ns FROM files")}
     stale = set()
+    verified = []
+    now = time.time_ns()
     for p, fp in files.items():
         s = stored.get(p)
         if s is None or fp != s[:4] or fp[0] < 0:
@@ -134,11 +136,26 @@ def _stale_files(conn, files: dict[str, tuple]) -> set[str] | None:
                 with open(p, "rb") as f:
                     if _digest(f.read()) != s[4]:
                         stale.add(p)
+                    elif fp[1] < now - RACY_NS:
+                        verified.append(p)  # same contents and no longer racy: remember that
             except OSError:
                 stale.add(p)
     if stale or set(stored) != set(files):
         return stale
+    if verified:
+        _mark_clean(conn, verified, now)
     return None
+
+
+def _mark_clean(ro_conn, paths: list[str], now: int) -> None:
+    """Record that racily-clean files were verified, so later runs need not hash them."""
+    try:
+        path = ro_conn.execute("PRAGMA database_list").fetchone()[2]
+        with sqlite3.connect(path, timeout=0.1) as rw:
+            rw.executemany("UPDATE files SET built_ns=? WHERE path=?", [(now, p) for p in paths])
+        rw.close()
+    except (sqlite3.Error, OSError, TypeError):
+        pass  # read-only or busy cache: hash again next time
 
 
 def _stored_diags(conn) -> list[Diagnostic]:
@@ -219,8 +236,8 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
             CREATE TABLE files(path TEXT PRIMARY KEY, size INT, mtime_ns INT, ctime_ns INT, ino INT,
                                hash TEXT, built_ns INT, result TEXT);
-            CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT, file TEXT, data TEXT);
-            CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT, file TEXT);
+            CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT, file TEXT, line INT, col INT, data TEXT);
+            CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT, origin TEXT);
             CREATE TABLE names(key TEXT, id TEXT, kind TEXT);
             CREATE TABLE refs(file TEXT, owner TEXT, field TEXT, target TEXT, kinds TEXT);
             CREATE TABLE lifecycle(treaty TEXT, kind TEXT, lo INT, hi INT, id TEXT, file TEXT);
@@ -240,12 +257,12 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
                           for r in json.loads(blob)[2]])
         conn.executemany("INSERT INTO diags VALUES (?,?,?,?,?,?)", [tuple(d) for d in diags])
         conn.executescript("""
-            CREATE INDEX rel_src ON rel(src); CREATE INDEX rel_dst ON rel(dst); CREATE INDEX rel_file ON rel(file);
+            CREATE INDEX rel_src ON rel(src); CREATE INDEX rel_dst ON rel(dst); CREATE INDEX rel_origin ON rel(origin);
             CREATE INDEX names_key ON names(key); CREATE INDEX names_id ON names(id);
             CREATE INDEX records_kind ON records(kind); CREATE INDEX records_file ON records(file);
             CREATE INDEX refs_target ON refs(target); CREATE INDEX refs_file ON refs(file);
-            CREATE INDEX refs_owner ON refs(owner); CREATE INDEX claimdates_file ON claimdates(file);
-            CREATE INDEX lifecycle_treaty ON lifecycle(treaty); CREATE INDEX lifecycle_file ON lifecycle(file);
+            CREATE INDEX refs_owner ON refs(owner);
+            CREATE INDEX lifecycle_treaty ON lifecycle(treaty); CREATE INDEX lifecycle_id ON lifecycle(id);
         """)
         conn.executemany("INSERT INTO meta VALUES (?,?)",
                          [("format", str(FORMAT)), ("data_dir", os.path.realpath(data_dir)),
@@ -264,20 +281,23 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             signal.signal(signal.SIGTERM, old_term)
 
 
+def record_json(rec: dict) -> str:
+    """A record's stored form: everything but its position (kept in columns)."""
+    return json.dumps({k: v for k, v in rec.items() if k not in ("_pos", "_loc")}, ensure_ascii=False,
+                      separators=(",", ":"), sort_keys=True)
+
+
 def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
     """Rows of `recs` into records, rel, names, fts, lifecycle and claimdates (batched)."""
     from .kb import relations_of
     from .model import parse_date
 
-    dumps = json.dumps
     first = (conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]) + 1
     records, rels, names, texts, life, dates = [], [], [], [], [], []
     for n, rec in enumerate(recs):
-        rid, kind, path = rec["id"], rec["_kind"], rec["_loc"][0]
-        records.append((first + n, rid, kind, path,
-                        dumps({k: v for k, v in rec.items() if k != "_pos"}, ensure_ascii=False,
-                              separators=(",", ":"))))
-        rels.extend((a, r, b, path) for a, r, b in relations_of(rec, kind_of))
+        rid, kind, (path, line, col) = rec["id"], rec["_kind"], rec["_loc"]
+        records.append((first + n, rid, kind, path, line, col, record_json(rec)))
+        rels.extend((a, r, b, rid) for a, r, b in relations_of(rec, kind_of))
         names.extend((k, rid, kind) for k in name_keys(rec))
         if fts:
             texts.append((first + n, rid, " ".join(t for _f, t in search_texts(rec))))
@@ -287,7 +307,7 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
         elif kind == "claim":
             d = parse_date(rec["asserted"])
             dates.append((rid, d.lo, d.hi, path))
-    conn.executemany("INSERT INTO records(rowid, id, kind, file, data) VALUES (?,?,?,?,?)", records)
+    conn.executemany("INSERT INTO records(rowid, id, kind, file, line, col, data) VALUES (?,?,?,?,?,?,?)", records)
     conn.executemany("INSERT INTO rel VALUES (?,?,?,?)", rels)
     conn.executemany("INSERT INTO names VALUES (?,?,?)", names)
     if fts:
@@ -326,11 +346,14 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
     if any(d.severity == "error" for d in ctx.diags):
         return None
     ro_conn.close()
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
     try:
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("BEGIN IMMEDIATE")  # one writer at a time; readers see old or new, never half
         q = ",".join("?" * len(affected))
-        old = dict(conn.execute(f"SELECT id, kind FROM records WHERE file IN ({q})", affected).fetchall())
+        old_rows = conn.execute(f"SELECT id, kind, data, file, line, col FROM records WHERE file IN ({q})",
+                                affected).fetchall()
+        old = {r[0]: r[1] for r in old_rows}
         new = {}
         for rec in ctx.records:
             if rec["id"] in new:
@@ -351,44 +374,72 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
                             [*removed, *affected]).fetchone():
                 raise _Full  # something elsewhere still refers to a removed record
 
+        outside: dict[str, str] = {}
+        wanted = list({r.target for r in ctx.refs if r.target not in new and r.target not in old})
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            outside.update(conn.execute(f"SELECT id, kind FROM records WHERE id IN ({','.join('?' * len(chunk))})",
+                                        chunk).fetchall())
+
         def kind_of(t):
             if t in new:
                 return new[t]["_kind"]
             if t in old:
                 return None
-            row = conn.execute("SELECT kind FROM records WHERE id=?", (t,)).fetchone()
-            return row[0] if row else None
+            if t not in outside:
+                row = conn.execute("SELECT kind FROM records WHERE id=?", (t,)).fetchone()
+                outside[t] = row[0] if row else None
+            return outside[t]
 
         for r in ctx.refs:
             k = kind_of(r.target)
             if k is None or (r.kinds and k not in r.kinds) or r.target == r.owner:
                 raise _Full
-        # apply, then check date order and cycles against the updated tables
-        conn.execute(f"DELETE FROM fts WHERE rowid IN (SELECT rowid FROM records WHERE file IN ({q}))", affected) \
-            if _has_fts(conn) else None
-        for table, col in (("records", "file"), ("rel", "file"), ("refs", "file"), ("lifecycle", "file"),
-                           ("claimdates", "file"), ("diags", "path"), ("files", "path")):
-            conn.execute(f"DELETE FROM {table} WHERE {col} IN ({q})", affected)
+        # apply only what changed (a record whose stored form differs, or that came or went);
+        # records that merely moved get their position updated
+        old_data = {r[0]: r for r in old_rows}
+        old_treaties: set[str] = set()
         if old:
-            qo = ",".join("?" * len(old))
-            conn.execute(f"DELETE FROM names WHERE id IN ({qo})", list(old))
-        _insert(conn, ctx.records, kind_of, _has_fts(conn))
+            oq = list(old)
+            for i in range(0, len(oq), 900):
+                chunk = oq[i:i + 900]
+                old_treaties |= {t for (t,) in conn.execute(
+                    f"SELECT DISTINCT treaty FROM lifecycle WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
+        changed = [rid for rid, rec in new.items()
+                   if rid not in old_data or old_data[rid][2] != record_json(rec)]
+        gone = [rid for rid in old if rid not in new] + [rid for rid in changed if rid in old]
+        moved = [(rec["_loc"][0], rec["_loc"][1], rec["_loc"][2], rid) for rid, rec in new.items()
+                 if rid in old_data and rid not in changed and tuple(old_data[rid][3:]) != tuple(rec["_loc"])]
+        for i in range(0, len(gone), 900):
+            chunk = gone[i:i + 900]
+            qg = ",".join("?" * len(chunk))
+            if _has_fts(conn):
+                conn.execute(f"DELETE FROM fts WHERE rowid IN (SELECT rowid FROM records WHERE id IN ({qg}))", chunk)
+            for table, col in (("records", "id"), ("rel", "origin"), ("refs", "owner"), ("names", "id"),
+                               ("lifecycle", "id"), ("claimdates", "id")):
+                conn.execute(f"DELETE FROM {table} WHERE {col} IN ({qg})", chunk)
+        conn.executemany("UPDATE records SET file=?, line=?, col=? WHERE id=?", moved)
+        conn.executemany("UPDATE refs SET file=? WHERE owner=?", [(m[0], m[3]) for m in moved])
+        for table, col in (("diags", "path"), ("files", "path")):
+            conn.execute(f"DELETE FROM {table} WHERE {col} IN ({q})", affected)
+        changed_set = set(changed)
+        _insert(conn, [new[rid] for rid in changed], kind_of, _has_fts(conn))
         conn.executemany("INSERT INTO refs VALUES (?,?,?,?,?)",
-                         [(r.path, r.owner, r.field, r.target, ",".join(r.kinds or ())) for r in ctx.refs])
+                         [(r.path, r.owner, r.field, r.target, ",".join(r.kinds or ()))
+                          for r in ctx.refs if r.owner in changed_set])
         conn.executemany("INSERT INTO diags VALUES (?,?,?,?,?,?)", [tuple(d) for d in ctx.diags])
         conn.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?)",
                          [(p, *files[p], h, built, blob) for p, (h, blob) in blobs.items()])
-        treaties = {rec["treaties"][0] for rec in [*new.values()] if rec["_kind"] == "event" and rec.get("treaties")}
-        treaties |= {t for (t,) in conn.execute("SELECT DISTINCT treaty FROM lifecycle WHERE id IN ({})".format(
-            ",".join("?" * len(old))), list(old))} if old else set()
+        treaties = {new[r]["treaties"][0] for r in changed if new[r]["_kind"] == "event" and new[r].get("treaties")}
+        treaties |= old_treaties
         for t in treaties:
             sig = conn.execute("SELECT lo FROM lifecycle WHERE treaty=? AND kind='signature' ORDER BY lo, hi LIMIT 1",
                                (t,)).fetchone()
             if sig and conn.execute("SELECT 1 FROM lifecycle WHERE treaty=? AND kind='entry-into-force' AND hi < ?",
                                     (t, sig[0])).fetchone():
                 raise _Full
-        claims = [r for r in new.values() if r["_kind"] == "claim"]
-        changed_claims = [r["id"] for r in claims] + [r for r in old if old[r] == "claim"]
+        claims = [new[r] for r in changed if new[r]["_kind"] == "claim"]
+        changed_claims = [r["id"] for r in claims] + [r for r in gone if old.get(r) == "claim"]
         pairs = [(c["id"], t) for c in claims for t in c.get("responds_to", ())]
         if changed_claims:
             qc = ",".join("?" * len(changed_claims))
@@ -409,7 +460,7 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
         for c in starts & _reach(conn, starts):
             if c in _reach(conn, {c}):
                 raise _Full
-        conn.commit()
+        conn.execute("COMMIT")
     except _Full:
         conn.rollback()
         conn.close()
@@ -467,12 +518,24 @@ class _Records(Mapping):
     def __getitem__(self, rid):
         rec = self._cache.get(rid)
         if rec is None:
-            row = self._conn.execute("SELECT data FROM records WHERE id=?", (rid,)).fetchone()
+            row = self._conn.execute("SELECT data, file, line, col FROM records WHERE id=?", (rid,)).fetchone()
             if row is None:
                 raise KeyError(rid)
             rec = json.loads(row[0])
+            rec["_loc"] = [row[1], row[2], row[3]]
             self._cache[rid] = rec
         return rec
+
+    def prefetch(self, ids) -> None:
+        """Load many records in a few queries (a batch of REFs touches thousands)."""
+        want = [i for i in dict.fromkeys(ids) if i not in self._cache]
+        for k in range(0, len(want), 900):
+            chunk = want[k:k + 900]
+            for rid, data, file, line, col in self._conn.execute(
+                    f"SELECT id, data, file, line, col FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                rec = json.loads(data)
+                rec["_loc"] = [file, line, col]
+                self._cache[rid] = rec
 
     def __contains__(self, rid):
         if rid in self._cache:
@@ -487,9 +550,12 @@ class _Records(Mapping):
         return self._conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
     def items(self):
-        for rid, data in self._conn.execute("SELECT id, data FROM records"):
+        for rid, data, file, line, col in self._conn.execute("SELECT id, data, file, line, col FROM records"):
             rec = self._cache.get(rid)
-            yield rid, rec if rec is not None else json.loads(data)
+            if rec is None:
+                rec = json.loads(data)
+                rec["_loc"] = [file, line, col]
+            yield rid, rec
 
 
 class _Rel(Mapping):
@@ -508,6 +574,20 @@ class _Rel(Mapping):
             got = self._conn.execute(self._sql, (rid,)).fetchall()
             self._cache[rid] = got
         return got or default
+
+    def prefetch(self, ids) -> None:
+        """Relations of many records in a few queries."""
+        want = [i for i in dict.fromkeys(ids) if i not in self._cache]
+        col = "src" if "WHERE src=" in self._sql else "dst"
+        other = "dst" if col == "src" else "src"
+        for k in range(0, len(want), 900):
+            chunk = want[k:k + 900]
+            got: dict[str, list] = {i: [] for i in chunk}
+            for key, rel, o in self._conn.execute(
+                    f"SELECT {col}, rel, {other} FROM rel WHERE {col} IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY rowid", chunk):
+                got[key].append((rel, o))
+            self._cache.update(got)
 
     def __iter__(self):  # pragma: no cover - not needed by queries
         raise TypeError("iterate over relations instead")
@@ -535,6 +615,9 @@ class _ByKind(Mapping):
 
 class StoredKB(BaseKB):
     """A KB answering from the compiled cache: only the rows a query needs are read."""
+
+    def prefetch(self, ids) -> None:
+        self.records.prefetch(ids)
 
     def __init__(self, conn):
         self._conn = conn
