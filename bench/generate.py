@@ -8,7 +8,7 @@ shapes of real records (aliases, limits, dated events with participants,
 claims with quantities, responses, evidence and quoted sources).  The result
 passes `treatykb check`.  Whatever the size, exactly 20 claims are about the
 system `9m729` (alias SSC-8), so the benchmark's query has the same answer
-size at every scale.  Records go 250 to a file, in topic-like files.
+size at every scale.  Records go 100 to a file, in topic-like files.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 SHARES = {"source": 0.418, "event": 0.274, "claim": 0.18, "person": 0.058, "system": 0.032,
           "party": 0.025, "treaty": 0.014}
-PER_FILE = 250
+PER_FILE = 100
 WORDS = ("treaty missile range launcher inspection verification warhead ceiling compliance violation "
          "notice withdrawal suspension protocol ratification deployment test flight ground cruise "
          "ballistic intermediate strategic delivery vehicle data exchange consultation commission "

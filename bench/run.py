@@ -30,20 +30,35 @@ PY = sys.executable
 TKB = str(Path(PY).with_name("treatykb"))
 
 
+TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
 def measure(cmd, env, stdin_data: bytes | None = None, shell: bool = False) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of one process, from its own rusage."""
+    """(seconds, peak RSS in MiB) of one process.  Memory comes from GNU time
+    (%M) when present: a child forked from this (large) process would
+    otherwise report the parent's pages as its own."""
+    fd, rss_file = tempfile.mkstemp()
+    os.close(fd)
+    full = [TIME, "-f", "%M", "-o", rss_file, *cmd] if TIME else cmd
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, shell=shell, stdin=subprocess.PIPE if stdin_data else subprocess.DEVNULL,
+    p = subprocess.Popen(full, env=env, shell=shell, stdin=subprocess.PIPE if stdin_data else subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if stdin_data:
         p.stdin.write(stdin_data)
         p.stdin.close()
     _, status, ru = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise SystemExit(f"failed ({p.returncode}): {cmd}")
-    return dt, ru.ru_maxrss / 1024
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"failed ({code}): {cmd}")
+    rss = ru.ru_maxrss / 1024
+    if TIME:
+        try:
+            rss = int(open(rss_file).read().split()[-1]) / 1024
+        except (ValueError, IndexError):
+            pass
+    os.unlink(rss_file)
+    return dt, rss
 
 
 def median(cmd, env, n, **kw) -> tuple[float, float]:

@@ -34,6 +34,8 @@ EXAMPLES = [
     ("A neighbourhood in the graph:", "treatykb related aegis-ashore --kind system --kind party", None),
     ("How two records connect:", 'treatykb path "Aegis Ashore" INF --limit 3', None),
     ("Coverage:", "treatykb stats | head -9", None),
+    ("Exports (here a subgraph as Mermaid):", "treatykb export mermaid --around mk-41-vls", None),
+    ("The JSON Schema of a data folder:", "treatykb schema parties | head -12", None),
     ("Validation:", "treatykb check; echo exit=$?", None),
 ]
 

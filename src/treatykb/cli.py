@@ -25,7 +25,7 @@ app = typer.Typer(
     name="treatykb",
     help="treatykb: a knowledge base of arms-control treaties, events, systems and the claims "
     "made about them. Every claim is attributed; nothing is a fact because a party said it.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -155,6 +155,21 @@ def _expand_refs(refs: Optional[List[str]]) -> List[str]:
     return out
 
 
+def _write_file(path: str, text: str) -> None:
+    """Write atomically: a temporary file renamed into place, never half a file."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise Fail(ExitCode.INVALID_DATA, f"cannot write {path}: {e.strerror or e}")
+
+
 def _check_date(text: Optional[str], opt: str) -> Optional[str]:
     if text is None:
         return None
@@ -172,6 +187,18 @@ def _emit(rows, fmt, cols, color, *, table=None, title=None):
 
     write_rows(rows, fmt, sys.stdout, cols, console_factory=lambda: make_console(sys.stdout, color.value),
                table=table, title=title)
+
+
+def _complete_ref(incomplete: str) -> List[str]:
+    """Ids and aliases starting with what was typed, from the compiled cache (fast on every Tab)."""
+    try:
+        from .kb import norm, resolve_data_dir
+        from .store import open_kb
+
+        kb, _ = open_kb(str(resolve_data_dir(os.environ.get("TREATYKB_DATA") or None)))
+        return kb.complete(norm(incomplete))[:50]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
 
 
 def _version(value: bool):
@@ -194,13 +221,15 @@ def _main(
 @app.command()
 @guarded
 def timeline(
-    refs: Annotated[List[str], typer.Argument(metavar="REF...", help="Treaty, system, party, person "
+    refs: Annotated[List[str], typer.Argument(metavar="REF...", autocompletion=_complete_ref, help="Treaty, system, party, person "
                                               "(id, name or alias); '-' reads REFs from stdin.")],
     claims: Annotated[bool, typer.Option("--claims", help="Include claims about REF, at the date asserted.")] = False,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only these event kinds (repeatable).")] = None,
     as_of: AsOfOpt = None,
+    svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Also draw the timeline as an SVG image.")] = None,
+    html: Annotated[Optional[str], typer.Option("--html", metavar="FILE", help="Also write the timeline as an HTML page.")] = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -220,13 +249,21 @@ def timeline(
                           date_to=_check_date(date_to, "--to"), kinds=kind)
     rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "date")
     title = "Timeline: " + ", ".join(kb.label(i) for i in ids) + (f" (as of {as_of})" if as_of else "")
+    if svg or html:
+        from .pictures import timeline_html, timeline_svg
+
+        for path, make in ((svg, timeline_svg), (html, timeline_html)):
+            if path:
+                _write_file(path, make(rows, title))
+                sys.stderr.write(f"treatykb: wrote {path}\n")
+        return
     _emit(rows, _format(format), TIMELINE_COLS, color, table=lambda r: timeline_view(r, title))
 
 
 @app.command()
 @guarded
 def claims(
-    refs: Annotated[List[str], typer.Argument(metavar="REF...", help="What the claims are about "
+    refs: Annotated[List[str], typer.Argument(metavar="REF...", autocompletion=_complete_ref, help="What the claims are about "
                                               "(or who made them, with --by); '-' reads stdin.")],
     by: Annotated[bool, typer.Option("--by", help="Claims made by REF (a party or person).")] = False,
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic (range, compliance, ...).")] = None,
@@ -258,7 +295,7 @@ def claims(
 @app.command()
 @guarded
 def show(
-    refs: Annotated[List[str], typer.Argument(metavar="REF...", help="Any record (id, name or alias); '-' reads stdin.")],
+    refs: Annotated[List[str], typer.Argument(metavar="REF...", autocompletion=_complete_ref, help="Any record (id, name or alias); '-' reads stdin.")],
     as_of: AsOfOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
@@ -639,9 +676,35 @@ def export(
 
 @app.command()
 @guarded
+def schema(
+    kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help="One kind (e.g. claims); default: all, "
+                                                  "keyed by folder name.")] = None,
+    debug: DebugOpt = False,
+):
+    """Print the JSON Schema of the data files, for editors (yaml-language-server) and CI.
+
+    Example: treatykb schema claims > claims.schema.json
+    """
+    from .render import json_text
+    from .schema import file_schema, schemas
+
+    if kind is None:
+        sys.stdout.write(json_text(schemas()) + "\n")
+        return
+    k = KIND_NAMES.get(kind.lower(), kind.lower())
+    from .model import KINDS
+
+    if k not in KINDS:
+        raise Fail(ExitCode.USAGE, f"unknown kind '{kind}'; use one of: {', '.join(KIND_NAMES)}")
+    sys.stdout.write(json_text(file_schema(k)) + "\n")
+
+
+@app.command()
+@guarded
 def check(
     data: DataOpt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="text (path:line:col: ...) or json.")] = "text",
+    format: Annotated[str, typer.Option("--format", "-f", help="text (path:line:col: ...), json, or github "
+                                        "(workflow annotations).")] = "text",
     debug: DebugOpt = False,
 ):
     """Validate the whole knowledge base and report every problem at once.
@@ -664,8 +727,13 @@ def check(
     elif format == "text":
         for d in diags:
             sys.stderr.write(inert(d.format()) + "\n")
+    elif format == "github":
+        for d in diags:
+            msg = inert(d.message).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            path = inert(d.path).replace(",", "%2C").replace(":", "%3A")
+            sys.stdout.write(f"::{d.severity} file={path},line={d.line},col={d.col},title={d.code}::{msg}\n")
     else:
-        raise Fail(ExitCode.USAGE, f"--format: use text or json, not '{format}'")
+        raise Fail(ExitCode.USAGE, f"--format: use text, json or github, not '{format}'")
     files = len({r["_loc"][0] for r in records})
     sys.stderr.write(f"{path}: {len(records)} records in {files} files; "
                      f"{errors} error(s), {warnings} warning(s)\n")

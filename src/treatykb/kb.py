@@ -280,9 +280,10 @@ class KB(BaseKB):
             r = recs.get(t)
             return r["_kind"] if r else None
 
-        self.relations: list[tuple[str, str, str]] = []
-        for rec in recs.values():
-            self.relations.extend(relations_of(rec, exists))
+        rels: dict[tuple[str, str, str], None] = {}
+        for rec in recs.values():  # one relation once, though several records imply it (party-to)
+            rels.update(dict.fromkeys(relations_of(rec, exists)))
+        self.relations: list[tuple[str, str, str]] = list(rels)
         self.out: dict[str, list[tuple[str, str]]] = {}
         self.inc: dict[str, list[tuple[str, str]]] = {}
         for s, rel, t in self.relations:
@@ -309,6 +310,10 @@ class KB(BaseKB):
         for k, ids in self.names.items():
             for i in ids:
                 yield k, i, self.records[i]["_kind"]
+
+    def complete(self, prefix: str) -> list[str]:
+        got = sorted(k for k in self.names if k.startswith(prefix))
+        return [k for k in got if " " not in k] + [k for k in got if " " in k]
 
     def search_candidates(self, words: list[str]) -> list[str]:
         """Ids of records having, for each query word, a word starting with it

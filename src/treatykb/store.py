@@ -184,12 +184,14 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
                 reuse[p] = row
         old_conn.close()
     built_ns = time.time_ns()
+    progress = _Progress(len(files) - len(reuse))
     for p in sorted(files):
         if p in reuse:
             size, mt, ct, ino, h, blob = reuse[p]
             recs, diags, refs = json.loads(blob)
             per_file[p] = (files[p], h, blob)
         else:
+            progress.step()
             d0, r0, f0 = len(ctx.diags), len(ctx.records), len(ctx.refs)
             data = read_bytes(p, ctx.diags)
             h = _digest(data) if data is not None else ""
@@ -207,6 +209,7 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
         ctx.records.extend(recs)
         ctx.diags.extend(Diagnostic(*d) for d in diags)
         ctx.refs.extend(PendingRef(*r[:6], tuple(r[6]) if r[6] else None) for r in refs)
+    progress.done()
     for check in CHECKS:
         ctx.diags.extend(check(ctx))
     ctx.diags.sort(key=lambda d: (d.path, d.line, d.col, d.code))
@@ -217,6 +220,28 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
         except (OSError, sqlite3.Error):
             pass  # an unwritable cache is no error: this answer comes from the sources
     return kb, ctx.diags
+
+
+class _Progress:
+    """'reading data files 12/400' on stderr while a large KB is compiled; only on a
+    terminal, only for more than 20 files, erased when done."""
+
+    def __init__(self, total: int):
+        import sys
+
+        self.total, self.n, self.err = total, 0, sys.stderr
+        self.on = total > 20 and self.err.isatty()
+
+    def step(self) -> None:
+        self.n += 1
+        if self.on and (self.n % 5 == 0 or self.n == self.total):
+            self.err.write(f"\rtreatykb: reading data files {self.n}/{self.total} (building the cache)")
+            self.err.flush()
+
+    def done(self) -> None:
+        if self.on:
+            self.err.write("\r\033[K")
+            self.err.flush()
 
 
 def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
@@ -585,7 +610,7 @@ class _Rel(Mapping):
             got: dict[str, list] = {i: [] for i in chunk}
             for key, rel, o in self._conn.execute(
                     f"SELECT {col}, rel, {other} FROM rel WHERE {col} IN ({','.join('?' * len(chunk))}) "
-                    "ORDER BY rowid", chunk):
+                    f"GROUP BY {col}, rel, {other} ORDER BY MIN(rowid)", chunk):
                 got[key].append((rel, o))
             self._cache.update(got)
 
@@ -622,8 +647,8 @@ class StoredKB(BaseKB):
     def __init__(self, conn):
         self._conn = conn
         self.records = _Records(conn)
-        self.out = _Rel(conn, "SELECT rel, dst FROM rel WHERE src=? ORDER BY rowid")
-        self.inc = _Rel(conn, "SELECT rel, src FROM rel WHERE dst=? ORDER BY rowid")
+        self.out = _Rel(conn, "SELECT rel, dst FROM rel WHERE src=? GROUP BY rel, dst ORDER BY MIN(rowid)")
+        self.inc = _Rel(conn, "SELECT rel, src FROM rel WHERE dst=? GROUP BY rel, src ORDER BY MIN(rowid)")
         self.by_kind = _ByKind(conn)
         self._fts = (conn.execute("SELECT value FROM meta WHERE key='fts'").fetchone() or ("0",))[0] == "1"
         self._relations = None
@@ -632,7 +657,8 @@ class StoredKB(BaseKB):
     @property
     def relations(self):
         if self._relations is None:
-            self._relations = self._conn.execute("SELECT src, rel, dst FROM rel ORDER BY rowid").fetchall()
+            self._relations = self._conn.execute(
+                "SELECT src, rel, dst FROM rel GROUP BY src, rel, dst ORDER BY MIN(rowid)").fetchall()
         return self._relations
 
     def _name_hits(self, key):
@@ -640,6 +666,12 @@ class StoredKB(BaseKB):
 
     def _all_names(self):
         return self._conn.execute("SELECT key, id, kind FROM names")
+
+    def complete(self, prefix: str) -> list[str]:
+        hi = prefix + "\U0010ffff"
+        got = [k for (k,) in self._conn.execute(
+            "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? ORDER BY key LIMIT 200", (prefix, hi))]
+        return [k for k in got if " " not in k] + [k for k in got if " " in k]
 
     def label(self, rid):
         return label_of(self.records[rid])

@@ -1,0 +1,89 @@
+"""Timelines as pictures: a standalone SVG and an HTML page for reports.
+
+Owns: laying out timeline rows (from `query.timeline`) as an SVG drawing and
+as a self-contained HTML page.  All text is escaped for XML/HTML and made
+inert (control and direction characters shown as escapes), so a record
+cannot inject markup or script.
+Does not own: which events are shown (`query`).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .render import inert
+
+_COLOURS = {
+    "signature": "#1f77b4", "ratification": "#1f77b4", "accession": "#1f77b4", "succession": "#1f77b4",
+    "entry-into-force": "#2ca02c", "extension": "#2ca02c", "advice-and-consent": "#1f77b4",
+    "instruments-exchanged": "#2ca02c", "suspension": "#ff7f0e", "withdrawal-notice": "#d62728",
+    "withdrawal": "#d62728", "termination": "#d62728", "expiry": "#d62728", "revocation": "#d62728",
+    "test": "#9467bd", "ultimatum": "#d62728", "accusation": "#8c564b", "claim": "#7f7f7f",
+}
+
+
+def _t(s, limit: int | None = None) -> str:
+    s = inert("" if s is None else str(s)).replace("\n", " ")
+    if limit and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return escape(s, quote=True)
+
+
+def timeline_svg(rows: list[dict], title: str) -> str:
+    row_h, top, left = 26, 70, 150
+    width = 1200
+    height = top + row_h * max(1, len(rows)) + 40
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif">',
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+           f'<text x="20" y="36" font-size="22" font-weight="bold" fill="#222">{_t(title, 90)}</text>',
+           f'<text x="20" y="56" font-size="12" fill="#666">{len(rows)} entries, oldest first; '
+           'each from a cited source (treatykb)</text>',
+           f'<line x1="{left}" y1="{top - 10}" x2="{left}" y2="{height - 30}" stroke="#bbb" stroke-width="2"/>']
+    for i, r in enumerate(rows):
+        y = top + i * row_h + 12
+        colour = _COLOURS.get("claim" if r["type"] == "claim" else r["kind"], "#444")
+        who = ", ".join(p["label"] for p in r.get("participants", ()))
+        title_text = ("claim: " if r["type"] == "claim" else "") + r["title"]
+        out.append(f'<text x="{left - 14}" y="{y + 4}" font-size="13" text-anchor="end" fill="#333">'
+                   f'{_t(r["date"])}</text>')
+        out.append(f'<circle cx="{left}" cy="{y}" r="6" fill="{colour}"/>')
+        out.append(f'<text x="{left + 16}" y="{y + 4}" font-size="13" fill="#111">'
+                   f'<tspan font-weight="bold" fill="{colour}">{_t(r["kind"])}</tspan>'
+                   f'<tspan dx="8">{_t(title_text, 95)}</tspan>'
+                   f'<tspan dx="8" fill="#777" font-size="11">{_t(who, 45)}</tspan></text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def timeline_html(rows: list[dict], title: str) -> str:
+    items = []
+    for r in rows:
+        colour = _COLOURS.get("claim" if r["type"] == "claim" else r["kind"], "#444")
+        who = ", ".join(p["label"] for p in r.get("participants", ()))
+        sources = "; ".join(
+            f'<a href="{_t(c.get("url"))}">{_t(c.get("publisher") or c["id"])} {_t(c.get("published"))}</a>'
+            for c in r.get("sources", ()))
+        label = ("claim: " if r["type"] == "claim" else "") + r["title"]
+        items.append(
+            f'<li><span class="date">{_t(r["date"])}</span>'
+            f'<span class="kind" style="color:{colour}">{_t(r["kind"])}</span>'
+            f'<span class="title">{_t(label)}</span>'
+            f'<div class="meta">{_t(who)}{" — " if who and sources else ""}{sources}</div></li>')
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{_t(title)}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<style>
+body {{ font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }}
+ol {{ list-style: none; border-left: 3px solid #bbb; padding-left: 1.2em; }}
+li {{ margin: 0 0 .9em 0; }}
+.date {{ display: inline-block; min-width: 7.5em; font-variant-numeric: tabular-nums; }}
+.kind {{ font-weight: bold; margin-right: .6em; }}
+.meta {{ color: #666; font-size: .85em; margin-left: 7.5em; }}
+</style></head>
+<body><h1>{_t(title)}</h1>
+<p>{len(rows)} entries, oldest first; every entry cites its sources.</p>
+<ol>
+{chr(10).join(items)}
+</ol></body></html>
+"""
