@@ -119,6 +119,7 @@ CASES: dict[str, tuple[dict, str]] = {
     "unsafe-char": ({"parties/p.yaml": P.replace("name: Russia", 'name: "Rus\\e]52;c;aGk=\\asia"')},
                     "parties/p.yaml:2:9: warning[unsafe-char]: 'name' contains the control or direction character U+001B"),
     "no-data": ({}, "error[no-data]: data directory holds no .yaml files"),
+    "symlink-loop": ({"parties/p.yaml": P}, "error[symlink-loop]: directory link leads back into the data directory"),
     "io": ({"parties/p.yaml": P}, "parties/p.yaml:1:1: error[io]: cannot read file"),
 }
 
@@ -137,7 +138,9 @@ def _make(tmp_path: Path, code: str) -> Path:
     write_kb(root, files)
     if code == "too-large":
         with open(root / "parties/p.yaml", "wb") as f:
-            f.truncate(65 * 1024 * 1024)
+            f.truncate(9 * 1024 * 1024)
+    if code == "symlink-loop":
+        (root / "parties/again").symlink_to(root / "parties")
     if code == "io":  # a dangling symlink: unreadable even for root
         (root / "parties/p.yaml").unlink()
         (root / "parties/p.yaml").symlink_to(root / "nowhere.yaml")

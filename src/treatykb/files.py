@@ -11,7 +11,7 @@ import os
 
 from .model import KIND_DIRS, Diagnostic
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 8 * 1024 * 1024  # a data file larger than this is refused (the bundled KB's largest: ~0.1 MiB)
 
 
 def _suggest(word: str, choices) -> str:
@@ -28,9 +28,19 @@ def find_files(data_dir: str, diags: list[Diagnostic]) -> list[tuple[str, str, s
         what = "does not exist" if not os.path.exists(data_dir) else "is not a directory"
         diags.append(Diagnostic(data_dir, 1, 1, "error", "no-data", f"data directory {what}"))
         return out
-    for root, dirs, files in os.walk(data_dir, onerror=lambda e: diags.append(
+    seen_dirs = {os.path.realpath(data_dir)}
+    for root, dirs, files in os.walk(data_dir, followlinks=True, onerror=lambda e: diags.append(
             Diagnostic(e.filename or data_dir, 1, 1, "error", "io", f"cannot read directory: {e.strerror}"))):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        keep = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            real = os.path.realpath(os.path.join(root, d))
+            if real in seen_dirs:  # a symlink back into the tree: follow it once, never in a loop
+                diags.append(Diagnostic(os.path.join(root, d), 1, 1, "error", "symlink-loop",
+                                        "directory link leads back into the data directory; it is not followed"))
+                continue
+            seen_dirs.add(real)
+            keep.append(d)
+        dirs[:] = keep
         rel_root = os.path.relpath(root, data_dir)
         top = rel_root.split(os.sep)[0] if rel_root != "." else None
         for name in sorted(files):
@@ -52,13 +62,24 @@ def find_files(data_dir: str, diags: list[Diagnostic]) -> list[tuple[str, str, s
 
 
 def read_bytes(path: str, diags: list[Diagnostic]) -> bytes | None:
+    import stat
+
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block forever, /dev/zero would never end
+            diags.append(Diagnostic(path, 1, 1, "error", "io", "not a regular file (a pipe, device or socket?)"))
+            return None
+        if st.st_size > MAX_FILE_BYTES:
             diags.append(Diagnostic(path, 1, 1, "error", "too-large",
                                     f"file is larger than {MAX_FILE_BYTES >> 20} MiB; split it"))
             return None
         with open(path, "rb") as f:
-            return f.read()
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:  # grew while we read it
+            diags.append(Diagnostic(path, 1, 1, "error", "too-large",
+                                    f"file is larger than {MAX_FILE_BYTES >> 20} MiB; split it"))
+            return None
+        return data
     except OSError as e:
         diags.append(Diagnostic(path, 1, 1, "error", "io", f"cannot read file: {e.strerror or e}"))
         return None

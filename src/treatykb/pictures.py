@@ -30,7 +30,7 @@ def _t(s, limit: int | None = None) -> str:
 
 
 def timeline_svg(rows: list[dict], title: str) -> str:
-    row_h, top, left = 26, 70, 150
+    row_h, top, left = 26, 70, 200
     width = 1200
     height = top + row_h * max(1, len(rows)) + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
