@@ -237,3 +237,33 @@ def test_check_warns_about_unsafe_text(runner, hostile_kb):
 def test_stdin_refs(runner):
     r = run(runner, "show", "-", "--data", MINI, "-f", "json", input="inf\nSSC-8\n")
     assert [x["id"] for x in json.loads(r.stdout)] == ["inf", "9m729"]
+
+
+OSC52_BIDI = "Russia \x1b]52;c;cHduZWQ=\x07 says \u202eDETSAW\u202c [red]no[/red]"
+
+
+@pytest.fixture
+def hostile_everywhere(tmp_path):
+    return write_kb(tmp_path, {
+        "sources/s.yaml": "- id: src\n  title: " + json.dumps("Wire " + OSC52_BIDI) + "\n  publisher: P\n"
+                          "  url: https://example.org/a\n  published: 2019-01-31\n  accessed: 2026-11-27\n  type: news\n",
+        "parties/p.yaml": "- id: russia\n  name: " + json.dumps(OSC52_BIDI) + "\n  type: state\n  sources: [src]\n",
+        "systems/s.yaml": "- id: m\n  name: M\n  class: cruise-missile\n  sources: [src]\n",
+        "events/e.yaml": "- id: e1\n  title: " + json.dumps("Event " + OSC52_BIDI) + "\n  date: 2019-02-02\n"
+                         "  kind: statement\n  participants: [russia]\n  systems: [m]\n  sources: [src]\n",
+        "claims/c.yaml": "- id: c1\n  claimant: russia\n  asserted: 2019-02-02\n  subject: m\n  topic: other\n"
+                         "  stance: asserts\n  summary: " + json.dumps("Claim " + OSC52_BIDI) + "\n"
+                         "  sources: [{source: src, quote: " + json.dumps(OSC52_BIDI) + "}]\n",
+    }, with_source=False)
+
+
+@pytest.mark.parametrize("cmd", [["show", "russia"], ["show", "c1"], ["timeline", "m", "--claims"], ["claims", "m"],
+                                 ["search", "says"]])
+@pytest.mark.parametrize("fmt", ["table", "tsv"])
+def test_osc52_and_bidi_print_inertly(runner, hostile_everywhere, cmd, fmt):
+    r = run(runner, *cmd, "--data", hostile_everywhere, "-f", fmt, "--color", "always")
+    assert r.exit_code == 0, r.output
+    out = r.stdout
+    assert "\x1b]52" not in out and "\u202e" not in out and "\x07" not in out
+    assert "\\x1b]52;c;cHduZWQ=\\x07" in out and "\\u202e" in out
+    assert "[red]no[/red]" in out

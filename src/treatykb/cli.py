@@ -18,6 +18,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from . import __version__
+from .entry import _quiet_pipe
 from .exitcodes import ExitCode
 from .model import KIND_NAMES
 
@@ -73,14 +74,6 @@ def _err(msg: str) -> None:
     from .render import inert
 
     sys.stderr.write(f"treatykb: {inert(msg)}\n")
-
-
-def _quiet_pipe() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 def guarded(fn):
