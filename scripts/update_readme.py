@@ -45,7 +45,7 @@ def run(cmd: str) -> str:
     bin_dir = Path(sys.executable).parent
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
     shown = cmd
-    if "|" not in cmd and "-f" not in cmd.split() and "check" not in cmd:
+    if "|" not in cmd and "-f" not in cmd.split() and not any(w in cmd for w in ("check", "export", "schema")):
         cmd += " --format table"
     p = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env, cwd=ROOT)
     out = p.stdout + p.stderr.replace(str(ROOT) + "/", "")
