@@ -136,10 +136,22 @@ class BaseKB:
     def label(self, rid: str) -> str:
         return label_of(self.records[rid])
 
+    def card(self, rid: str) -> dict | None:
+        """What a reference to `rid` shows: label, and for sources publisher, date, url."""
+        rec = self.records.get(rid)
+        if rec is None:
+            return None
+        return {"label": label_of(rec), "publisher": rec.get("publisher"), "published": rec.get("published"),
+                "url": rec.get("url")}
+
+    def prefetch_cards(self, ids) -> None:
+        """Load the cards of many records ahead of use (batched from the cache)."""
+
     def ref(self, rid: str | None) -> dict | None:
         if rid is None:
             return None
-        return {"id": rid, "label": self.label(rid) if rid in self.records else rid}
+        c = self.card(rid)
+        return {"id": rid, "label": c["label"] if c else rid}
 
     def resolve(self, ref: str, kinds: tuple[str, ...] | None = None) -> str:
         """The id a user's REF means: exact id, else name/alias (case-insensitive),

@@ -32,10 +32,10 @@ def _refs(kb: KB, ids) -> list[dict]:
 def citations(kb: KB, rec: dict) -> list[dict]:
     out = []
     for c in rec.get("sources", ()):
-        src = kb.records.get(c["source"], {})
+        src = kb.card(c["source"]) or {"label": c["source"]}
         out.append({
             "id": c["source"],
-            "label": src.get("title", c["source"]),
+            "label": src["label"],
             "publisher": src.get("publisher"),
             "published": src.get("published"),
             "url": src.get("url"),
@@ -237,7 +237,7 @@ def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None 
         kb.inc.prefetch(subjects)
     pool = {s for subj in subjects for rel, s in kb.inc.get(subj, ()) if rel == "about"}
     kb.prefetch(pool)
-    kb.prefetch(x for i in pool for x in _linked(kb.records[i]))
+    kb.prefetch_cards(x for i in pool for x in _linked(kb.records[i]))
     disputes = disputes_among(kb, sorted(pool))
     rows = []
     for cid in cids:

@@ -31,7 +31,7 @@ from pathlib import Path
 from .kb import KB, BaseKB, name_keys
 from .model import KIND_DIRS, Diagnostic, label_of, search_texts
 
-FORMAT = 4  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 5  # bump when the cache layout or the meaning of stored data changes
 RACY_NS = 2_000_000_000
 
 
@@ -267,6 +267,7 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             CREATE TABLE refs(file TEXT, owner TEXT, field TEXT, target TEXT, kinds TEXT);
             CREATE TABLE lifecycle(treaty TEXT, kind TEXT, lo INT, hi INT, id TEXT, file TEXT);
             CREATE TABLE claimdates(id TEXT PRIMARY KEY, lo INT, hi INT, file TEXT);
+            CREATE TABLE cards(id TEXT PRIMARY KEY, label TEXT, publisher TEXT, published TEXT, url TEXT);
             CREATE TABLE diags(path TEXT, line INT, col INT, severity TEXT, code TEXT, message TEXT);
         """)
         fts = True
@@ -318,10 +319,11 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
     from .model import parse_date
 
     first = (conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]) + 1
-    records, rels, names, texts, life, dates = [], [], [], [], [], []
+    records, rels, names, texts, life, dates, cards = [], [], [], [], [], [], []
     for n, rec in enumerate(recs):
         rid, kind, (path, line, col) = rec["id"], rec["_kind"], rec["_loc"]
         records.append((first + n, rid, kind, path, line, col, record_json(rec)))
+        cards.append((rid, label_of(rec), rec.get("publisher"), rec.get("published"), rec.get("url")))
         rels.extend((a, r, b, rid) for a, r, b in relations_of(rec, kind_of))
         names.extend((k, rid, kind) for k in name_keys(rec))
         if fts:
@@ -339,6 +341,7 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
         conn.executemany("INSERT INTO fts(rowid, id, body) VALUES (?,?,?)", texts)
     conn.executemany("INSERT INTO lifecycle VALUES (?,?,?,?,?,?)", life)
     conn.executemany("INSERT INTO claimdates VALUES (?,?,?,?)", dates)
+    conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?)", cards)
 
 
 def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
@@ -441,7 +444,7 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
             if _has_fts(conn):
                 conn.execute(f"DELETE FROM fts WHERE rowid IN (SELECT rowid FROM records WHERE id IN ({qg}))", chunk)
             for table, col in (("records", "id"), ("rel", "origin"), ("refs", "owner"), ("names", "id"),
-                               ("lifecycle", "id"), ("claimdates", "id")):
+                               ("lifecycle", "id"), ("claimdates", "id"), ("cards", "id")):
                 conn.execute(f"DELETE FROM {table} WHERE {col} IN ({qg})", chunk)
         conn.executemany("UPDATE records SET file=?, line=?, col=? WHERE id=?", moved)
         conn.executemany("UPDATE refs SET file=? WHERE owner=?", [(m[0], m[3]) for m in moved])
@@ -652,6 +655,7 @@ class StoredKB(BaseKB):
         self.by_kind = _ByKind(conn)
         self._fts = (conn.execute("SELECT value FROM meta WHERE key='fts'").fetchone() or ("0",))[0] == "1"
         self._relations = None
+        self._cards: dict[str, dict | None] = {}
         self._graph = None
 
     @property
@@ -673,8 +677,28 @@ class StoredKB(BaseKB):
             "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? ORDER BY key LIMIT 200", (prefix, hi))]
         return [k for k in got if " " not in k] + [k for k in got if " " in k]
 
+    def card(self, rid):
+        c = self._cards.get(rid, False)
+        if c is False:
+            row = self._conn.execute("SELECT label, publisher, published, url FROM cards WHERE id=?", (rid,)).fetchone()
+            c = self._cards[rid] = ({"label": row[0], "publisher": row[1], "published": row[2], "url": row[3]}
+                                    if row else None)
+        return c
+
+    def prefetch_cards(self, ids) -> None:
+        want = [i for i in dict.fromkeys(ids) if i not in self._cards]
+        for k in range(0, len(want), 900):
+            chunk = want[k:k + 900]
+            for rid, label, pub, date, url in self._conn.execute(
+                    f"SELECT id, label, publisher, published, url FROM cards WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                self._cards[rid] = {"label": label, "publisher": pub, "published": date, "url": url}
+
     def label(self, rid):
-        return label_of(self.records[rid])
+        c = self.card(rid)
+        if c is None:
+            raise KeyError(rid)
+        return c["label"]
 
     def search_candidates(self, words: list[str]) -> list[str]:
         if not self._fts:
