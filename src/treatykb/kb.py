@@ -136,6 +136,10 @@ class BaseKB:
     def label(self, rid: str) -> str:
         return label_of(self.records[rid])
 
+    def kind_of(self, rid: str) -> str | None:
+        rec = self.records.get(rid)
+        return rec["_kind"] if rec is not None else None
+
     def card(self, rid: str) -> dict | None:
         """What a reference to `rid` shows: label, and for sources publisher, date, url."""
         rec = self.records.get(rid)
@@ -156,7 +160,8 @@ class BaseKB:
     def resolve(self, ref: str, kinds: tuple[str, ...] | None = None) -> str:
         """The id a user's REF means: exact id, else name/alias (case-insensitive),
         else a unique entity whose name holds every word of REF."""
-        if ref in self.records and (not kinds or self.records[ref]["_kind"] in kinds):
+        k0 = self.kind_of(ref)
+        if k0 is not None and (not kinds or k0 in kinds):
             return ref
         key = norm(ref)
         hits = [(h, k) for h, k in self._name_hits(key) if not kinds or k in kinds]

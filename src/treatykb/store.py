@@ -677,6 +677,13 @@ class StoredKB(BaseKB):
             "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? ORDER BY key LIMIT 200", (prefix, hi))]
         return [k for k in got if " " not in k] + [k for k in got if " " in k]
 
+    def kind_of(self, rid):
+        rec = self.records._cache.get(rid)
+        if rec is not None:
+            return rec["_kind"]
+        row = self._conn.execute("SELECT kind FROM records WHERE id=?", (rid,)).fetchone()
+        return row[0] if row else None
+
     def card(self, rid):
         c = self._cards.get(rid, False)
         if c is False:
