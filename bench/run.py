@@ -5,7 +5,7 @@
 Run it with the Python of the environment treatykb is installed in.  It prints
 wall time (median of the repeats) and peak resident memory of each command,
 each time also as a multiple of `python -c pass` measured in the same run.
-Slow: at 100,000 records it parses ~30 MB of YAML several times.  Not part of
+Slow: at 100,000 records it parses ~35 MB of YAML several times.  Not part of
 the test suite (CI stays fast); the suite runs the generator at small size.
 """
 
