@@ -239,7 +239,7 @@ def timeline_view(rows: list[dict], title: str) -> Iterable:
 
     t = Table(title=T(title), header_style="bold", expand=True)
     t.add_column(T("Date"), no_wrap=True, style="cyan")
-    t.add_column(T("Kind"), style="magenta", overflow="fold", ratio=1)
+    t.add_column(T("Kind"), style="magenta", no_wrap=True, max_width=16, overflow="ellipsis")
     t.add_column(T("What happened"), overflow="fold", ratio=4)
     t.add_column(T("Who"), overflow="fold", ratio=2)
     t.add_column(T("Source"), overflow="fold", style="dim", ratio=2)
