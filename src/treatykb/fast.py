@@ -151,6 +151,7 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
         rows = query.search(kb, " ".join(pos), kinds=kinds, limit=limit)
         write_rows(rows, fmt, buf, SEARCH_COLS)
         return buf.getvalue()
+    kb.prefetch(pos)  # most REFs are ids: one query for all of them
     try:
         ids = [kb.resolve(r) for r in pos]
     except RefError:

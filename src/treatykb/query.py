@@ -230,6 +230,7 @@ def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None 
     topic, oldest assertion first within a group; contradictions marked."""
     if hasattr(kb.inc, "prefetch"):
         kb.inc.prefetch(ids)
+    kb.prefetch(ids)
     cids = _claim_ids_about(kb, ids, by)
     kb.prefetch(cids)
     subjects = {kb.records[i]["subject"] for i in cids}
