@@ -66,20 +66,20 @@ BASE = {
         - {id: mk41, name: Mk 41 launcher, class: launcher, part_of: aegis, sources: [src]}
         """,
     "events/e.yaml": """\
-        - {id: sig, title: Signed, date: 1987-12-08, kind: signature, participants: [us, ussr], treaties: [inf], sources: [src]}
-        - {id: rat-us, title: US ratifies, date: 1988-05-27, kind: ratification, participants: [us], treaties: [inf], sources: [src]}
-        - {id: rat-su, title: USSR ratifies, date: 1988-05-28, kind: ratification, participants: [ussr], treaties: [inf], sources: [src]}
+        - {id: sig, title: Signed, date: 1987-12-08, kind: signature, participants: [us, ussr], actors: [us, ussr], treaties: [inf], sources: [src]}
+        - {id: rat-us, title: US ratifies, date: 1988-05-27, kind: ratification, participants: [us], actors: [us], treaties: [inf], sources: [src]}
+        - {id: rat-su, title: USSR ratifies, date: 1988-05-28, kind: ratification, participants: [ussr], actors: [ussr], treaties: [inf], sources: [src]}
         - {id: eif, title: In force, date: 1988-06-01, kind: entry-into-force, treaties: [inf], sources: [src]}
-        - {id: succ, title: Successors, date: 1991-12, kind: succession, participants: [ru, ua], treaties: [inf], sources: [src]}
-        - {id: us-susp, title: US suspends, date: 2019-02-02, kind: suspension, participants: [us], treaties: [inf], sources: [src]}
-        - {id: ru-susp, title: Russia suspends, date: 2019-03-04, kind: suspension, participants: [ru], treaties: [inf], sources: [src]}
-        - {id: us-wd, title: US withdraws, date: 2019-08-02, kind: withdrawal, participants: [us], treaties: [inf], sources: [src]}
+        - {id: succ, title: Successors, date: 1991-12, kind: succession, participants: [ru, ua], actors: [ru, ua], treaties: [inf], sources: [src]}
+        - {id: us-susp, title: US suspends, date: 2019-02-02, kind: suspension, participants: [us], actors: [us], treaties: [inf], sources: [src]}
+        - {id: ru-susp, title: Russia suspends, date: 2019-03-04, kind: suspension, participants: [ru], actors: [ru], treaties: [inf], sources: [src]}
+        - {id: us-wd, title: US withdraws, date: 2019-08-02, kind: withdrawal, participants: [us], actors: [us], treaties: [inf], sources: [src]}
         - {id: vague, title: Something in February, date: 2019-02, kind: statement, participants: [fr], treaties: [inf], sources: [src]}
         - {id: nst-deadline, title: Central limits apply, date: 2018-02-05, kind: deadline, treaties: [nst], sources: [src]}
-        - {id: m-sig, title: Multi signed, date: 2000-01-01, kind: signature, participants: [us, fr], treaties: [multi], sources: [src]}
-        - {id: m-rat, title: France ratifies, date: 2000-06, kind: ratification, participants: [fr], treaties: [multi], sources: [src]}
+        - {id: m-sig, title: Multi signed, date: 2000-01-01, kind: signature, participants: [us, fr], actors: [us, fr], treaties: [multi], sources: [src]}
+        - {id: m-rat, title: France ratifies, date: 2000-06, kind: ratification, participants: [fr], actors: [fr], treaties: [multi], sources: [src]}
         - {id: m-eif, title: Multi in force, date: 2001-01-01, kind: entry-into-force, treaties: [multi], sources: [src]}
-        - {id: m-rev, title: France revokes, date: 2010-01-01, kind: revocation, participants: [fr], treaties: [multi], sources: [src]}
+        - {id: m-rev, title: France revokes, date: 2010-01-01, kind: revocation, participants: [fr], actors: [fr], treaties: [multi], sources: [src]}
         """,
     "claims/c.yaml": """\
         - {id: us-range, claimant: us, asserted: 2017-11-29, subject: m, topic: range, value: {ge: 500, le: 5500, unit: km}, stance: asserts, treaty: inf, summary: US range claim, sources: [src]}

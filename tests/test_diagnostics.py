@@ -118,6 +118,33 @@ CASES: dict[str, tuple[dict, str]] = {
 """}, "events/e.yaml:9:9: error[date-order]: entry into force of 't' (1986-06-01) is before its signature (1987-12-08"),
     "unsafe-char": ({"parties/p.yaml": P.replace("name: Russia", 'name: "Rus\\e]52;c;aGk=\\asia"')},
                     "parties/p.yaml:2:9: warning[unsafe-char]: 'name' contains the control or direction character U+001B"),
+    "missing-actor": ({"parties/p.yaml": P, "treaties/t.yaml": """\
+- {id: t, name: T, full_name: The T Treaty, type: multilateral, domain: [nuclear], summary: S, sources: [src]}
+""", "events/e.yaml": """\
+- id: ua-accedes
+  title: Ukraine accedes, with Russia as depositary
+  date: 1994-12-05
+  kind: accession
+  participants: [russia]
+  treaties: [t]
+  sources: [src]
+"""}, "events/e.yaml:4:9: error[missing-actor]: event 'ua-accedes' is an accession but names no acting state"),
+    "ledger-mismatch": ({"parties/p.yaml": P, "treaties/t.yaml": """\
+- {id: t, name: T, full_name: The T Treaty, type: multilateral, domain: [nuclear], summary: S, sources: [src]}
+""", "events/e.yaml": """\
+- {id: ru-signs, title: Russia signs, date: 1996-09-24, kind: signature, actors: [russia], treaties: [t], sources: [src]}
+""", "ledgers/t.yaml": """\
+- id: t-ledger
+  treaty: t
+  complete: "false"
+  as_of: 2024-01-01
+  coverage: One state.
+  sources: [src]
+  entries:
+    - party: russia
+      signed: 1996-09-25
+"""}, "ledgers/t.yaml:9:15: error[ledger-mismatch]: the ledger dates russia's signature of t 1996-09-25, "
+      "event 'ru-signs'"),
     "no-data": ({}, "error[no-data]: data directory holds no .yaml files"),
     "symlink-loop": ({"parties/p.yaml": P}, "error[symlink-loop]: directory link leads back into the data directory"),
     "io": ({"parties/p.yaml": P}, "parties/p.yaml:1:1: error[io]: cannot read file"),

@@ -72,7 +72,7 @@ def test_csv_bundle_read_by_csv_module(runner, kb, tmp_path):
     r = run(runner, "export", "csv", "-o", out, "--data", DATA)
     assert r.exit_code == 0, r.output
     total = 0
-    for kind in ("treaty", "party", "person", "system", "event", "claim", "source"):
+    for kind in ("treaty", "party", "person", "system", "event", "claim", "source", "ledger"):
         with open(out / f"{kind}.csv", encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
         assert len(rows) == len(kb.by_kind[kind])

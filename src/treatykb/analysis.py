@@ -19,26 +19,12 @@ from .model import (
     parse_date,
     quantity_interval,
 )
+from .membership import known_by, parties_status, treaty_events  # noqa: F401 (re-exported)
 from .query import claim_row, disputes_among
 
 
 # --------------------------------------------------------------------------
 # As of a date
-
-
-def known_by(text: str | None, as_of: str | None) -> str:
-    """'yes' if an item dated `text` had certainly happened by the end of
-    `as_of`, 'no' if certainly not, 'uncertain' if the dates overlap."""
-    if as_of is None:
-        return "yes"
-    if not text:
-        return "uncertain"
-    d, a = parse_date(text), parse_date(as_of)
-    if d.hi <= a.hi:  # every day the item may denote is on or before the last day of as_of
-        return "yes"
-    if d.lo > a.hi:
-        return "no"
-    return "uncertain"
 
 
 def filter_as_of(rows: list[dict], as_of: str | None, field: str) -> list[dict]:
@@ -53,161 +39,6 @@ def filter_as_of(rows: list[dict], as_of: str | None, field: str) -> list[dict]:
             continue
         out.append({**r, "as_of_uncertain": k == "uncertain"})
     return out
-
-
-# --------------------------------------------------------------------------
-# Parties and their status
-
-
-_ACTION_ORDER = {"signature": 0, "advice-and-consent": 1, "ratification": 2, "accession": 2,
-                 "succession": 2, "instruments-exchanged": 3, "entry-into-force": 4,
-                 "suspension": 5, "withdrawal-notice": 6, "withdrawal": 7, "revocation": 7}
-# consent to be bound; for a bilateral treaty the exchange of instruments of
-# ratification is the consent of each participant
-_BINDING = ("ratification", "accession", "succession", "instruments-exchanged")
-
-
-def treaty_events(kb: KB, treaty: str) -> list[dict]:
-    """Events that are actions on `treaty` itself: those listing it first."""
-    evs = [kb.records[s] for rel, s in kb.inc.get(treaty, ()) if rel == "concerns"
-           and kb.records[s]["_kind"] == "event" and kb.records[s]["treaties"][0] == treaty]
-    evs.sort(key=lambda e: (date_key(e["date"]), _ACTION_ORDER.get(e["kind"], 9), e["id"]))
-    return evs
-
-
-def _step(kb: KB, e: dict) -> dict:
-    return {"action": e["kind"], "date": e["date"], "event": kb.ref(e["id"])}
-
-
-def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
-    """Each party's standing in `treaty`, derived from events, as of a date.
-
-    Returns {"treaty", "as_of", "state", "state_since", "uncertain", "parties": [rows]}.
-    """
-    rec = kb.records[treaty]
-    events = treaty_events(kb, treaty)
-    uncertain = []
-    happened = []
-    for e in events:
-        k = known_by(e["date"], as_of)
-        if k == "yes":
-            happened.append(e)
-        elif k == "uncertain":
-            uncertain.append(_step(kb, e) | {"note": f"dated {e['date']}: cannot tell whether it "
-                                                     f"happened by {as_of}"})
-    eif = next((e for e in happened if e["kind"] == "entry-into-force"), None)
-    ended = next((e for e in happened if e["kind"] in ("termination", "expiry")), None)
-
-    per: dict[str, list[dict]] = {}
-    for e in happened:
-        if e["kind"] not in _ACTION_ORDER or e["kind"] == "entry-into-force":
-            continue
-        for p in e.get("participants", ()):
-            if kb.records.get(p, {}).get("_kind") == "party":
-                per.setdefault(p, []).append(e)
-    # every party named in an uncertain action is listed too
-    for u in uncertain:
-        for p in kb.records[u["event"]["id"]].get("participants", ()):
-            if kb.records.get(p, {}).get("_kind") == "party":
-                per.setdefault(p, [])
-
-    # a succession by a predecessor's successors ends the predecessor's own membership
-    succeeded: dict[str, dict] = {}
-    for e in happened:
-        if e["kind"] != "succession":
-            continue
-        for succ in e.get("participants", ()):
-            for pred in kb.records.get(succ, {}).get("successor_of", ()):
-                info = succeeded.setdefault(pred, {"date": e["date"], "by": []})
-                info["by"].append(succ)
-
-    rows = []
-    any_withdrawn = any_suspended = False
-    for p, steps in per.items():
-        row = {
-            "treaty": kb.ref(treaty), "party": kb.ref(p), "status": "", "bound": False,
-            "signed": None, "consented": None, "in_force_from": None, "suspended": None,
-            "withdrawal_notice": None, "withdrawn": None, "revoked": None, "succeeded_by": None,
-            "steps": [_step(kb, e) for e in steps],
-            "uncertain": [u for u in uncertain if p in kb.records[u["event"]["id"]].get("participants", ())],
-        }
-        for e in steps:
-            k = e["kind"]
-            if k == "signature" and not row["signed"]:
-                row["signed"] = e["date"]
-            elif k in _BINDING and not row["consented"]:
-                row["consented"] = {"action": k, "date": e["date"]}
-            elif k == "suspension":
-                row["suspended"] = e["date"]
-            elif k == "withdrawal-notice":
-                row["withdrawal_notice"] = e["date"]
-            elif k == "withdrawal":
-                row["withdrawn"] = e["date"]
-            elif k == "revocation":
-                row["revoked"] = e["date"]
-        if row["consented"] and eif and not row["revoked"]:
-            later = max(eif["date"], row["consented"]["date"], key=date_key)
-            row["in_force_from"] = later
-        status, bound = _status(row, ended is not None)
-        if p in succeeded:
-            info = succeeded[p]
-            row["succeeded_by"] = {"date": info["date"], "parties": [kb.ref(x) for x in info["by"]]}
-            status = (f"succeeded ({info['date']}) by "
-                      + ", ".join(kb.label(x) for x in info["by"]) + f"; before that: {status}")
-            bound = False
-        row["status"], row["bound"] = status, bound
-        any_withdrawn |= bool(row["withdrawn"])
-        any_suspended |= bool(row["suspended"]) and not row["withdrawn"]
-        rows.append(row)
-    rows.sort(key=lambda r: (not r["bound"], r["party"]["label"].casefold()))
-
-    if ended:
-        state, since = ("expired" if ended["kind"] == "expiry" else "terminated"), ended["date"]
-    elif rec.get("type") == "bilateral" and any_withdrawn:
-        w = max((r["withdrawn"] for r in rows if r["withdrawn"]), key=date_key)
-        state, since = "terminated", w
-    elif not eif:
-        state, since = "not in force", None
-    elif any_suspended:
-        state, since = "in force, suspended by some parties", min(
-            (r["suspended"] for r in rows if r["suspended"]), key=date_key)
-    else:
-        state, since = "in force", eif["date"]
-    if state == "terminated" or state == "expired":
-        for r in rows:
-            if r["bound"]:
-                r["bound"] = False
-                r["status"] = f"former party (treaty {state} {since})"
-    return {"treaty": kb.ref(treaty), "as_of": as_of, "state": state, "state_since": since,
-            "uncertain": uncertain, "parties": rows}
-
-
-def _status(row: dict, ended: bool) -> tuple[str, bool]:
-    if row["withdrawn"]:
-        return f"withdrawn ({row['withdrawn']})", False
-    if row["revoked"]:
-        return f"signatory; ratification revoked ({row['revoked']})", False
-    if row["consented"]:
-        c = row["consented"]
-        if row["in_force_from"]:
-            parts = [f"party ({c['action']} {c['date']}; in force for it from {row['in_force_from']})"]
-            bound = True
-        else:
-            parts = [f"{c['action']} {c['date']}; treaty not in force"]
-            bound = False
-        if row["suspended"]:
-            parts.append(f"obligations suspended from {row['suspended']}")
-        if row["withdrawal_notice"]:
-            parts.append(f"withdrawal notice given {row['withdrawal_notice']}")
-        return "; ".join(parts), bound
-    if row["signed"]:
-        extra = f"; suspended {row['suspended']}" if row["suspended"] else ""
-        return f"signatory ({row['signed']}), not ratified{extra}", False
-    if row["suspended"] or row["withdrawal_notice"]:
-        bits = [f"suspended {row['suspended']}" if row["suspended"] else "",
-                f"withdrawal notice {row['withdrawal_notice']}" if row["withdrawal_notice"] else ""]
-        return "; ".join(b for b in bits if b), False
-    return "named in treaty actions", False
 
 
 # --------------------------------------------------------------------------

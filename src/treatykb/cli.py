@@ -220,6 +220,8 @@ def timeline(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only these event kinds (repeatable).")] = None,
+    expand: Annotated[bool, typer.Option("--expand", help="One row per state for ledger actions "
+                                         "(by default several states acting on one day share a row).")] = False,
     as_of: AsOfOpt = None,
     svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Also draw the timeline as an SVG image.")] = None,
     html: Annotated[Optional[str], typer.Option("--html", metavar="FILE", help="Also write the timeline as an HTML page.")] = None,
@@ -239,7 +241,7 @@ def timeline(
     kb = _kb(data)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
     rows = query.timeline(kb, ids, include_claims=claims, date_from=_check_date(date_from, "--from"),
-                          date_to=_check_date(date_to, "--to"), kinds=kind)
+                          date_to=_check_date(date_to, "--to"), kinds=kind, expand=expand)
     rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "date")
     title = "Timeline: " + ", ".join(kb.label(i) for i in ids) + (f" (as of {as_of})" if as_of else "")
     if svg or html:
@@ -396,29 +398,46 @@ def search(
 def parties(
     treaty: Annotated[str, typer.Argument(metavar="TREATY", help="The treaty (id, name or alias).")],
     as_of: AsOfOpt = None,
+    not_: Annotated[bool, typer.Option("--not", help="States of the KB that had not signed or joined by the date.")] = False,
+    svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Also draw states bound per year as an SVG image.")] = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
     debug: DebugOpt = False,
 ):
-    """Each party's status in TREATY (signed, ratified, in force, suspended, withdrawn), derived
-    from its dated actions, and the treaty's own state.
+    """Each state's status in TREATY (signed, consented, in force, suspended, withdrawn), derived
+    from the state's own dated actions; the treaty's state; counts by status; and whether the
+    membership ledger is complete (and as of when) or partial.
 
-    Example: treatykb parties INF --as-of 2019-03-01
+    Example: treatykb parties NPT --as-of 1995-05-11
     """
-    from .analysis import parties_status
-    from .render import json_text, parties_view
+    from .membership import membership_series, non_parties, parties_status
+    from .render import json_text, membership_summary, parties_view
 
     kb = _kb(data)
     tid = kb.resolve(treaty, ("treaty",))
-    res = parties_status(kb, tid, _check_date(as_of, "--as-of"))
+    as_of = _check_date(as_of, "--as-of")
+    if svg:
+        from .pictures import membership_svg
+
+        _write_file(svg, membership_svg(membership_series(kb, tid), f"{kb.label(tid)}: states bound, by year"))
+        sys.stderr.write(f"treatykb: wrote {svg}\n")
+        return
     fmt = _format(format)
-    rows = [r | {"treaty_state": res["state"], "treaty_state_since": res["state_since"], "as_of": as_of}
-            for r in res["parties"]]
+    if not_:
+        rows = non_parties(kb, tid, as_of)
+        _emit(rows, fmt, _party_cols()[:3], color,
+              title=f"{len(rows)} state(s) of the KB not signed or joined {kb.label(tid)}" + (f" by {as_of}" if as_of else ""))
+        return
+    res = parties_status(kb, tid, as_of)
     if fmt == "json":
         sys.stdout.write(json_text(res) + "\n")
         return
+    rows = [r | {"treaty_state": res["state"], "treaty_state_since": res["state_since"], "as_of": as_of}
+            for r in res["parties"]]
     _emit(rows, fmt, _party_cols(), color, table=lambda _r: parties_view(res))
+    if fmt != "table" and sys.stderr.isatty():  # scripts read the same in the JSON's counts and ledger
+        sys.stderr.write(f"treatykb: {membership_summary(res)}\n")
 
 
 def _party_cols():

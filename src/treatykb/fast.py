@@ -21,7 +21,7 @@ MACHINE = ("tsv", "json", "jsonl", "csv", "markdown")
 COMMON_VALUES = {"--data": "data", "-d": "data", "--format": "format", "-f": "format", "--color": "color"}
 COMMON_FLAGS = {"--debug": "debug"}
 COMMANDS: dict[str, dict[str, dict[str, str]]] = {
-    "timeline": {"flags": {"--claims": "claims"},
+    "timeline": {"flags": {"--claims": "claims", "--expand": "expand"},
                  "values": {"--from": "date_from", "--to": "date_to", "--as-of": "as_of"},
                  "multi": {"--kind": "kind", "-k": "kind"}},
     "claims": {"flags": {"--by": "by"},
@@ -168,7 +168,7 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
 
     if cmd == "timeline":
         rows = query.timeline(kb, ids, include_claims=bool(opts.get("claims")), date_from=opts.get("date_from"),
-                              date_to=opts.get("date_to"), kinds=opts.get("kind"))
+                              date_to=opts.get("date_to"), kinds=opts.get("kind"), expand=bool(opts.get("expand")))
         rows = filter_as_of(rows, opts.get("as_of"), "date")
         write_rows(rows, fmt, buf, TIMELINE_COLS)
     else:

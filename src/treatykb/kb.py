@@ -106,7 +106,7 @@ def relations_of(rec: dict, exists) -> list[tuple[str, str, str]]:
     for cite in rec.get("sources", ()):
         out.append((rid, "cites", cite["source"]))
     if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS and rec.get("treaties"):
-        for p in rec.get("participants", ()):
+        for p in rec.get("actors", ()):  # only the acting state gains a status, never a depositary
             if exists(p) == "party":
                 out.append((p, "party-to", rec["treaties"][0]))  # the action's treaty is the first listed
     seen: set = set()

@@ -260,12 +260,13 @@ KIND_DIRS = {
     "events": "event",
     "claims": "claim",
     "sources": "source",
+    "ledgers": "ledger",
 }
 KINDS = tuple(KIND_DIRS.values())
 # what a user may type for a kind on the command line
 KIND_NAMES = {"treaties": "treaty", "parties": "party", "people": "person", "persons": "person",
               "systems": "system", "missiles": "system", "missile": "system", "events": "event",
-              "claims": "claim", "sources": "source"}
+              "claims": "claim", "sources": "source", "ledgers": "ledger", "ledger": "ledger"}
 LABEL_FIELD = {
     "treaty": "name",
     "party": "name",
@@ -274,14 +275,15 @@ LABEL_FIELD = {
     "event": "title",
     "claim": "summary",
     "source": "title",
+    "ledger": "title",
 }
 
 EVENT_KINDS = (
     "proposal", "decision", "negotiation", "talks", "meeting", "consultations", "summit",
-    "signature", "advice-and-consent", "ratification", "accession", "succession",
-    "instruments-exchanged", "entry-into-force", "extension", "deadline", "elimination",
+    "signature", "advice-and-consent", "ratification", "acceptance", "approval", "accession",
+    "succession", "continuation", "instruments-exchanged", "entry-into-force", "extension", "deadline", "elimination",
     "inspection", "data-exchange", "test", "exercise", "deployment", "briefing",
-    "statement", "report", "ultimatum", "accusation", "suspension", "withdrawal-notice",
+    "statement", "report", "ultimatum", "accusation", "suspension", "resumption", "withdrawal-notice",
     "withdrawal", "revocation", "termination", "expiry", "law", "decree", "resolution",
     "other",
 )
@@ -362,6 +364,13 @@ SCHEMA: dict[str, dict[str, F]] = {
             "object",
             spec={"article": F("text"), "notice": F("text"), "summary": F("text")},
         ),
+        # when the treaty binds a state that consents after it entered into force:
+        # `later_parties` is a period after deposit ("90 days", "30 days"; "0 days" = on deposit)
+        "entry_into_force": F(
+            "object",
+            spec={"article": F("text"), "condition": F("text"), "later_parties": F("text"),
+                  "summary": F("text")},
+        ),
         "limits": F("objects", spec=_LIMIT),
     },
     "party": {
@@ -369,6 +378,7 @@ SCHEMA: dict[str, dict[str, F]] = {
         "name": F("text", True),
         "type": F("enum", True, values=("state", "organisation", "alliance", "company", "media")),
         "iso": F("iso"),
+        "iso3": F("iso3"),
         "successor_of": F("refs", target=("party",), relation="successor-of"),
         "members": F("refs", target=("party",), relation="has-member"),
         "summary": F("text"),
@@ -416,6 +426,11 @@ SCHEMA: dict[str, dict[str, F]] = {
         "kind": F("enum", True, values=EVENT_KINDS),
         "place": F("text"),
         "participants": F("refs", target=("party", "person"), relation="participant"),
+        # the state(s) taking a party action (signature, ratification, ...): only they
+        # acquire a status from it; other participants (depositaries, witnesses) do not
+        "actors": F("refs", target=("party",), relation="actor"),
+        "of": F("ref", target=("party",), relation="continues"),  # succession/continuation: the predecessor
+        "ledger": F("ref", target=("ledger",), relation="recorded-in"),
         "treaties": F("refs", target=("treaty",), relation="concerns"),
         "systems": F("refs", target=("system",), relation="concerns"),
         "according_to": F("refs", target=("party", "person"), relation="according-to"),
@@ -442,12 +457,52 @@ SCHEMA: dict[str, dict[str, F]] = {
     },
 }
 
-# Treaty actions taken by the participating parties (membership is derived from these).
+# One state's row in a treaty's membership ledger (`ledgers/`): each dated field
+# becomes an action event (see `ledgers`).
+LEDGER_ENTRY = {
+    "party": F("ref", True, target=("party",)),
+    "signed": F("date"),
+    "consent": F("enum", values=("ratification", "acceptance", "approval", "accession", "succession",
+                                 "continuation")),
+    "consented": F("date"),
+    "of": F("ref", target=("party",)),
+    "place": F("texts"),
+    "withdrawal_notice": F("date"),
+    "withdrawn": F("date"),
+    "revoked": F("date"),
+    "suspended": F("date"),
+    "resumed": F("date"),
+    "events": F("refs", target=("event",)),
+    "also_reported": F("objects", spec={
+        "field": F("enum", True, values=("signed", "consented", "withdrawal_notice", "withdrawn",
+                                         "revoked", "suspended", "resumed")),
+        "date": F("date", True),
+        "source": F("ref", True, target=("source",)),
+        "quote": F("text"),
+    }),
+    "notes": F("text"),
+    "sources": F("sources"),
+}
+
+SCHEMA["ledger"] = {
+    "id": F("id", True),
+    "title": F("text"),
+    "treaty": F("ref", True, target=("treaty",), relation="ledger-of"),
+    "complete": F("enum", True, values=("true", "false")),
+    "as_of": F("date", True),
+    "coverage": F("text", True),
+    "notes": F("text"),
+    "sources": F("sources", True),
+    "entries": F("objects", spec=LEDGER_ENTRY),
+}
+
+# Treaty actions taken by the acting parties (`actors`); membership is derived from these.
+CONSENT_ACTIONS = ("ratification", "acceptance", "approval", "accession", "succession", "continuation")
 PARTY_ACTIONS = (
-    "signature", "ratification", "accession", "succession", "suspension",
-    "withdrawal-notice", "withdrawal", "revocation",
+    "signature", *CONSENT_ACTIONS, "instruments-exchanged", "advice-and-consent", "suspension",
+    "resumption", "withdrawal-notice", "withdrawal", "revocation",
 )
-MEMBERSHIP_ACTIONS = ("signature", "ratification", "accession", "succession")
+MEMBERSHIP_ACTIONS = ("signature", *CONSENT_ACTIONS, "instruments-exchanged")
 
 
 def label_of(rec: dict) -> str:
@@ -490,6 +545,8 @@ DIAG_CODES: dict[str, str] = {
     "unsafe-char": "(warning) a control, escape or bidi character in text",
     "no-data": "the data directory is missing or holds no .yaml files",
     "io": "a file or directory that cannot be read",
+    "missing-actor": "a party action (signature, ratification, withdrawal, ...) that names no acting state",
+    "ledger-mismatch": "a ledger and an event date the same act differently (without also_reported)",
 }
 
 

@@ -87,3 +87,44 @@ li {{ margin: 0 0 .9em 0; }}
 {chr(10).join(items)}
 </ol></body></html>
 """
+
+
+def membership_svg(series: list[tuple[int, int]], title: str) -> str:
+    """States bound at the end of each year, as a step chart (from `membership_series`)."""
+    width, height, left, top, bottom = 900, 360, 60, 60, 40
+    plot_w, plot_h = width - left - 30, height - top - bottom
+    years = [y for y, _ in series] or [0]
+    top_n = max([n for _, n in series] + [1])
+    span = max(1, years[-1] - years[0])
+
+    def x(y: int) -> float:
+        return left + (y - years[0]) * plot_w / span
+
+    def yv(n: int) -> float:
+        return top + plot_h - n * plot_h / top_n
+
+    pts = []
+    for i, (yr, n) in enumerate(series):
+        if i:
+            pts.append(f"{x(yr):.1f},{yv(series[i - 1][1]):.1f}")
+        pts.append(f"{x(yr):.1f},{yv(n):.1f}")
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" role="img">',
+           f'<title>{_t(title)}</title>',
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+           f'<text x="20" y="32" font-size="20" font-weight="bold" fill="#222">{_t(title, 80)}</text>',
+           f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
+           f'<text x="{left - 8}" y="{top + 4}" font-size="12" text-anchor="end" fill="#555">{top_n}</text>',
+           f'<text x="{left - 8}" y="{top + plot_h}" font-size="12" text-anchor="end" fill="#555">0</text>']
+    step = max(1, span // 10)
+    for yr in range(years[0], years[-1] + 1, step):
+        out.append(f'<text x="{x(yr):.1f}" y="{top + plot_h + 18}" font-size="12" text-anchor="middle" '
+                   f'fill="#555">{yr}</text>')
+    if pts:
+        out.append(f'<polyline fill="none" stroke="#1f77b4" stroke-width="2.5" points="{" ".join(pts)}"/>')
+    for yr, n in series:
+        out.append(f'<circle cx="{x(yr):.1f}" cy="{yv(n):.1f}" r="2.5" fill="#1f77b4">'
+                   f'<title>{yr}: {n} states bound</title></circle>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .kb import KB, date_key
 from .model import (
+    KINDS,
     SCHEMA,
     compare_dates,
     format_quantity,
@@ -82,12 +83,43 @@ def event_row(kb: KB, e: dict) -> dict:
         "according_to": _refs(kb, e.get("according_to")),
         "summary": e.get("summary"),
         "sources": citations(kb, e),
+        "ledger": e.get("ledger"),
     }
 
 
+def fold_ledger_rows(kb: KB, rows: list[dict]) -> list[dict]:
+    """Per-state actions from a ledger, folded into one row per day, kind and
+    treaty ("43 states deposit instruments of ratification of the NPT");
+    the row keeps every state and every event id (`folded`)."""
+    from .ledgers import PLURAL
+
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r.get("ledger") and r["type"] == "event":
+            groups.setdefault((r["date"], r["kind"], r["treaties"][0]["id"]), []).append(r)
+    out = []
+    for r in rows:
+        g = groups.get((r["date"], r["kind"], r["treaties"][0]["id"])) if r.get("ledger") else None
+        if not g or len(g) == 1:
+            out.append(r)
+            continue
+        if g[0] is not r:
+            continue
+        treaty = r["treaties"][0]["label"]
+        out.append(r | {
+            "title": f"{len(g)} states {PLURAL[r['kind']]} the {treaty}",
+            "participants": [p for x in g for p in x["participants"]],
+            "sources": list({c["source"]["id"] if isinstance(c.get("source"), dict) else str(c): c
+                             for x in g for c in x["sources"]}.values()),
+            "folded": [x["id"] for x in g],
+        })
+    return out
+
+
 def timeline(kb: KB, ids: list[str], *, include_claims: bool = False, date_from: str | None = None,
-             date_to: str | None = None, kinds: list[str] | None = None) -> list[dict]:
-    """Dated events concerning any of `ids`, oldest first (claims too, if asked)."""
+             date_to: str | None = None, kinds: list[str] | None = None, expand: bool = False) -> list[dict]:
+    """Dated events concerning any of `ids`, oldest first (claims too, if asked);
+    ledger actions of several states on one day fold into one row unless `expand`."""
     want = set(ids)
     candidates: dict[str, None] = {}
     for r in want:  # from the relation index, never a scan of all events
@@ -127,7 +159,7 @@ def timeline(kb: KB, ids: list[str], *, include_claims: bool = False, date_from:
                 "sources": c["sources"],
             })
     rows.sort(key=lambda r: (date_key(r["date"]), r["type"] != "event", r["id"]))
-    return rows
+    return rows if expand else fold_ledger_rows(kb, rows)
 
 
 # --------------------------------------------------------------------------
@@ -258,7 +290,7 @@ def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None 
 
 def lifecycle(kb: KB, treaty_id: str, as_of: str | None = None) -> dict:
     """A treaty's dates, derived from its events (never typed twice)."""
-    from .analysis import known_by
+    from .membership import known_by
 
     firsts: dict[str, dict] = {}
     for rel, src in kb.inc.get(treaty_id, ()):
@@ -302,7 +334,7 @@ def _dated(rec: dict) -> str | None:
 def show(kb: KB, rid: str, as_of: str | None = None) -> dict:
     """One record, its fields and relations; with `as_of`, relations to events
     and claims dated after it are left out and the lifecycle is as of then."""
-    from .analysis import known_by
+    from .membership import known_by
 
     def visible(other: str) -> bool:
         return as_of is None or known_by(_dated(kb.records[other]), as_of) != "no" \
@@ -331,6 +363,10 @@ def show(kb: KB, rid: str, as_of: str | None = None) -> dict:
             out["as_of_known"] = known_by(_dated(rec), as_of)
     if kind == "treaty":
         out["lifecycle"] = lifecycle(kb, rid, as_of)
+    if kind == "party" and rec.get("type") == "state":  # its status in every treaty it acted on
+        from .membership import memberships
+
+        out["treaties"] = memberships(kb, rid, as_of)
     if kind == "claim":
         out["fields"]["value_text"] = format_quantity(rec.get("value")) or None
         out["sources"] = citations(kb, rec)
@@ -450,7 +486,7 @@ def stats(kb: KB) -> list[dict]:
     def add(section, key, label, count):
         rows.append({"section": section, "key": key, "label": label, "count": count})
 
-    for kind in ("treaty", "party", "person", "system", "event", "claim", "source"):
+    for kind in KINDS:
         add("records", kind, kind, len(kb.by_kind.get(kind, ())))
     add("records", "relations", "relations", len(kb.relations))
     for t in sorted(kb.by_kind.get("treaty", ())):

@@ -318,6 +318,9 @@ def show_rows(d: dict) -> list[dict]:
     for name, v in (d.get("lifecycle") or {}).items():
         if v:
             rows.append({"section": "lifecycle", "name": name, "value": v["date"], "id": v["event"]["id"]})
+    for m in d.get("treaties", ()):
+        rows.append({"section": "treaty", "name": m["treaty"]["label"], "value": m["status"],
+                     "id": m["treaty"]["id"]})
     for rel in d["outgoing"]:
         rows.append({"section": "outgoing", "name": rel["relation"], "value": rel["label"], "id": rel["id"]})
     for rel in d["incoming"]:
@@ -351,6 +354,13 @@ def show_view(d: dict) -> Iterable:
             t.add_row(T(name.replace("_", " ")), T(f"{v['date']} ({v['event']['label']})"))
     t.add_row(T("file"), T(f"{d['file']}:{d['line']}"))
     views = [t]
+    if d.get("treaties"):
+        m = Table(title=T("Treaties" + (f" as of {d['as_of']}" if d.get("as_of") else "")), header_style="bold")
+        m.add_column(T("Treaty"), no_wrap=True)
+        m.add_column(T("Status"), overflow="fold")
+        for x in d["treaties"]:
+            m.add_row(T(x["treaty"]["label"], "bold" if x["bound"] else None), T(x["status"]))
+        views.append(m)
     if d["outgoing"] or d["incoming"]:
         r = Table(title=T("Relations"), header_style="bold")
         r.add_column(T("Direction"), no_wrap=True)
@@ -378,10 +388,22 @@ def parties_view(res: dict) -> Iterable:
     for r in res["parties"]:
         steps = "\n".join(f"{s['date']} {s['action']}" for s in r["steps"])
         t.add_row(T(r["party"]["label"], "bold" if r["bound"] else None), T(r["status"]), T(steps, "dim"))
-    views = [t]
+    views = [t, T(membership_summary(res), "dim")]
     for u in res.get("uncertain", ()):
         views.append(T(f"uncertain: {u['event']['label']} ({u['event']['id']}) — {u['note']}", "yellow"))
     return views
+
+
+def membership_summary(res: dict) -> str:
+    """One line: counts by status and what the ledger covers."""
+    c = res["counts"]
+    bits = [f"{c['bound']} bound", f"{c['signatory_only']} signatory only"]
+    for key, word in (("consented_not_in_force", "consented, not yet in force for it"),
+                      ("withdrawn", "withdrawn"), ("revoked", "ratification revoked"),
+                      ("succeeded_or_continued", "succeeded or continued by another state")):
+        if c[key]:
+            bits.append(f"{c[key]} {word}")
+    return "; ".join(bits) + f" — {res['ledger']['text']}"
 
 
 def disputes_view(groups: list[dict]) -> Iterable:

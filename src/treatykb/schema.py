@@ -31,6 +31,8 @@ def _field(f: F) -> dict:
         return {"type": "string", "pattern": r"^https?://\S+$"}
     if t == "iso":
         return {"type": "string", "pattern": "^[A-Z]{2}$"}
+    if t == "iso3":
+        return {"type": "string", "pattern": "^[A-Z]{3,4}$"}
     if t == "wikidata":
         return {"type": "string", "pattern": "^Q[1-9][0-9]*$"}
     if t == "date":

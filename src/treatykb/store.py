@@ -169,7 +169,7 @@ def _stored_diags(conn) -> list[Diagnostic]:
 
 def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool,
              stale: set[str] | None = None):
-    from .validate import CHECKS, Context, PendingRef, check_file, read_bytes
+    from .validate import CHECKS, Context, PendingRef, check_file, finish_records, read_bytes
 
     ctx = Context()
     ctx.diags.extend(dir_diags)
@@ -210,6 +210,7 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
         ctx.diags.extend(Diagnostic(*d) for d in diags)
         ctx.refs.extend(PendingRef(*r[:6], tuple(r[6]) if r[6] else None) for r in refs)
     progress.done()
+    finish_records(ctx)
     for check in CHECKS:
         ctx.diags.extend(check(ctx))
     ctx.diags.sort(key=lambda d: (d.path, d.line, d.col, d.code))
@@ -344,6 +345,15 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
     conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?)", cards)
 
 
+# kinds whose change can alter records of other files when the KB has ledgers
+# (ledger event titles, acts reconciled with hand-written events): then rebuild
+_WHOLE_KB_KINDS = ("party", "treaty")
+
+
+def _has_ledgers(conn) -> bool:
+    return conn.execute("SELECT 1 FROM records WHERE kind='ledger' LIMIT 1").fetchone() is not None
+
+
 def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
     """Bring a valid cache up to date by re-reading only the changed files.
 
@@ -373,6 +383,9 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
                                               ensure_ascii=False, separators=(",", ":")))
     if any(d.severity == "error" for d in ctx.diags):
         return None
+    if any(r["_kind"] == "ledger" for r in ctx.records) or _has_ledgers(ro_conn) and any(
+            r["_kind"] in _WHOLE_KB_KINDS or r.get("actors") for r in ctx.records):
+        return None  # ledger events are titled and reconciled across files: see ledgers.finish
     ro_conn.close()
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
     try:
@@ -382,6 +395,9 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
         old_rows = conn.execute(f"SELECT id, kind, data, file, line, col FROM records WHERE file IN ({q})",
                                 affected).fetchall()
         old = {r[0]: r[1] for r in old_rows}
+        if any(r[1] == "ledger" for r in old_rows) or _has_ledgers(conn) and any(
+                r[1] in _WHOLE_KB_KINDS or '"actors"' in r[2] for r in old_rows):
+            raise _Full  # see _WHOLE_KB_KINDS
         new = {}
         for rec in ctx.records:
             if rec["id"] in new:

@@ -23,6 +23,8 @@ from . import yamlio
 from .files import MAX_FILE_BYTES, find_files, read_bytes  # noqa: F401 (re-exported)
 from .model import (
     KIND_DIRS,
+    LEDGER_ENTRY,
+    PARTY_ACTIONS,
     QUANTITY_KEYS,
     SCHEMA,
     UNITS,
@@ -38,6 +40,7 @@ from .yamlio import Bad, Map, Seq
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 ISO_RE = re.compile(r"^[A-Z]{2}$")
+ISO3_RE = re.compile(r"^[A-Z]{3,4}$")  # ISO 3166-1 alpha-3, or ISO 3166-3 for a former state
 URL_RE = re.compile(r"^https?://[^\s]+$")
 MAX_TEXT = 100_000
 
@@ -114,15 +117,49 @@ def check_record(ctx: Context, path: str, kind: str, m: Map) -> None:
     spec = SCHEMA[kind]
     rid = m.get("id") if isinstance(m.get("id"), str) else None
     rec: dict = {"_kind": kind, "_loc": (path, m.at[0], m.at[1]), "_pos": {}}
-    _clean_map(ctx, path, m, spec, rec, rid or "?", "", kind)
+    if kind == "ledger":  # entries are checked one by one below, keeping their positions
+        spec = {k: f for k, f in spec.items() if k != "entries"}
+    _clean_map(ctx, path, m, spec, rec, rid or "?", "", kind, known=("entries",) if kind == "ledger" else ())
     if "id" not in rec:
         return  # reported; a record without a usable id cannot be referenced
     ctx.records.append(rec)
+    if kind == "event" and rec.get("kind") in PARTY_ACTIONS and not rec.get("actors"):
+        at = rec["_pos"].get("kind", m.at)
+        ctx.diags.append(Diagnostic(path, at[0], at[1], "error", "missing-actor",
+                                    f"event '{rec['id']}' is {_article(rec['kind'])} {rec['kind']} but names no acting state: add "
+                                    f"'actors: [...]' (participants such as depositaries gain no status)"))
+    if kind == "ledger" and "entries" in m:
+        _ledger_entries(ctx, path, m, rec)
 
 
-def _clean_map(ctx, path, m: Map, spec: dict, out: dict, owner: str, prefix: str, kind: str):
+def _ledger_entries(ctx: Context, path: str, m: Map, ledger: dict) -> None:
+    """Check each entry of a ledger and add the action events it stands for."""
+    from .ledgers import entry_events
+
+    seq = m["entries"]
+    if not isinstance(seq, Seq):
+        _err(ctx, path, m.vpos["entries"], "wrong-type", f"'entries' must be a list, not {_describe(seq)}")
+        return
+    if "treaty" not in ledger or "sources" not in ledger:
+        return  # reported; the entries cannot be placed
+    spec = F("object", spec=LEDGER_ENTRY)
+    for i, item in enumerate(seq):
+        at = seq.vpos[i]
+        if isinstance(item, Bad):
+            continue
+        entry = _clean(ctx, path, item, at, spec, ledger["id"], "entries", "ledger")
+        if entry is _INVALID or "party" not in entry:
+            continue
+        positions = {k: item.vpos[k] for k in item if k in LEDGER_ENTRY}
+        for ev in entry_events(ledger, entry, (path, at[0], at[1]), positions):
+            ctx.records.append(ev)
+            ctx.refs.append(PendingRef(path, at[0], at[1], ev["id"], "entries.party", entry["party"], ("party",)))
+
+
+def _clean_map(ctx, path, m: Map, spec: dict, out: dict, owner: str, prefix: str, kind: str,
+               known: tuple = ()):
     for key in m:
-        if key not in spec:
+        if key not in spec and key not in known:
             kp = m.kpos[key]
             what = f"{kind} record" if not prefix else f"'{prefix.rstrip('.')}'"
             ctx.diags.append(Diagnostic(
@@ -192,7 +229,7 @@ def _clean(ctx: Context, path: str, value, at, f: F, owner: str, fname: str, kin
                 return _err(ctx, path, at, "missing-field", f"'{fname}' is empty")
             return _INVALID
         return v
-    if t in ("id", "wikidata", "iso", "url", "date", "enum", "ref"):
+    if t in ("id", "wikidata", "iso", "iso3", "url", "date", "enum", "ref"):
         if not isinstance(value, str):
             return _err(ctx, path, at, "wrong-type", f"'{fname}' must be text, not {_describe(value)}")
         value = value.strip()
@@ -211,6 +248,12 @@ def _clean(ctx: Context, path: str, value, at, f: F, owner: str, fname: str, kin
         if not ISO_RE.match(value):
             return _err(ctx, path, at, "bad-value",
                         f"'{fname}' must be a two-letter ISO 3166-1 code like 'NO', not '{value}'")
+        return value
+    if t == "iso3":
+        if not ISO3_RE.match(value):
+            return _err(ctx, path, at, "bad-value",
+                        f"'{fname}' must be an ISO 3166-1 alpha-3 code like 'NOR' (ISO 3166-3 like "
+                        f"'SUHH' for a former state), not '{value}'")
         return value
     if t == "url":
         if not URL_RE.match(value):
@@ -511,6 +554,15 @@ def check_cycles(ctx: Context) -> list[Diagnostic]:
     return out
 
 
+def finish_records(ctx: Context) -> None:
+    """The whole-KB pass that completes records read from many files (ledger
+    events titled and reconciled with hand-written events); runs before CHECKS."""
+    from .ledgers import finish
+
+    ctx.records, diags = finish(ctx.records)
+    ctx.diags.extend(diags)
+
+
 CHECKS = (check_duplicate_ids, check_refs, check_date_order, check_cycles)
 
 
@@ -526,6 +578,7 @@ def check_dir(data_dir: str) -> tuple[list[dict], list[Diagnostic]]:
         if data is None:
             continue
         check_file(ctx, display, kind, data)
+    finish_records(ctx)
     for check in CHECKS:
         ctx.diags.extend(check(ctx))
     ctx.diags.sort(key=lambda d: (d.path, d.line, d.col, d.code))

@@ -1,0 +1,328 @@
+"""Membership: each state's standing in a treaty on a date, derived from its own actions.
+
+Owns: reading a treaty's action events (those listing it first), taking from
+each only what its *actors* did (a depositary or witness named among the
+participants gains nothing), and deriving per state: signature, consent (with
+method), entry into force for it, suspension and resumption, withdrawal (from
+an event, or derived from a notice plus the treaty's notice period),
+revocation, succession and continuation (the predecessor's membership ends,
+a continuing state carries it on); the treaty's own state; counts by status;
+and what the treaty's ledger says it covers ("complete as of ..." or
+"partial").  Every answer is computed as of a date, from events that had
+happened by then; items whose partial date straddles it are listed as uncertain.
+Does not own: rendering, resolving REFs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from .kb import KB, date_key
+from .model import CONSENT_ACTIONS, PARTY_ACTIONS, parse_date
+
+_ORDER = {"signature": 0, "advice-and-consent": 1, **{k: 2 for k in CONSENT_ACTIONS},
+          "instruments-exchanged": 3, "entry-into-force": 4, "suspension": 5, "resumption": 5,
+          "withdrawal-notice": 6, "withdrawal": 7, "revocation": 7}
+# consent to be bound; for a bilateral treaty the exchange of instruments is each side's consent
+_BINDING = (*CONSENT_ACTIONS, "instruments-exchanged")
+_PERIOD_RE = re.compile(r"\b(\d+|one|two|three|six|twelve)\s*(day|month|year)s?", re.I)
+_WORDS = {"one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12}
+
+
+def known_by(text: str | None, as_of: str | None) -> str:
+    """'yes' if an item dated `text` had certainly happened by the end of
+    `as_of`, 'no' if certainly not, 'uncertain' if the dates overlap."""
+    if as_of is None:
+        return "yes"
+    if not text:
+        return "uncertain"
+    d, a = parse_date(text), parse_date(as_of)
+    if d.hi <= a.hi:  # every day the item may denote is on or before the last day of as_of
+        return "yes"
+    if d.lo > a.hi:
+        return "no"
+    return "uncertain"
+
+
+def treaty_events(kb: KB, treaty: str) -> list[dict]:
+    """Events that are actions on `treaty` itself: those listing it first."""
+    sources = [s for rel, s in kb.inc.get(treaty, ()) if rel == "concerns"]
+    kb.prefetch(sources)
+    evs = [kb.records[s] for s in sources if kb.records[s]["_kind"] == "event"
+           and kb.records[s]["treaties"][0] == treaty]
+    evs.sort(key=lambda e: (date_key(e["date"]), _ORDER.get(e["kind"], 9), e["id"]))
+    return evs
+
+
+def period_end(start: str, period: str | None) -> str | None:
+    """A day-precise date plus a treaty's period ('3 months', 'six months',
+    '90 days'): when a withdrawal or a late consent takes effect; else None."""
+    if not period:
+        return None
+    m = _PERIOD_RE.search(period)
+    d = parse_date(start)
+    if not m or not d.exact:
+        return None
+    n = int(m.group(1)) if m.group(1).isdigit() else _WORDS[m.group(1).lower()]
+    day = _dt.date.fromordinal(d.lo)
+    unit = m.group(2).lower()
+    if unit == "day":
+        return (day + _dt.timedelta(days=n)).isoformat()
+    months = n * (12 if unit == "year" else 1)
+    y, mo = divmod(day.month - 1 + months, 12)
+    y, mo = day.year + y, mo + 1
+    last = (_dt.date(y + (mo == 12), mo % 12 + 1, 1) - _dt.timedelta(days=1)).day
+    return _dt.date(y, mo, min(day.day, last)).isoformat()
+
+
+def _step(kb: KB, e: dict) -> dict:
+    return {"action": e["kind"], "date": e["date"], "event": kb.ref(e["id"])}
+
+
+def _new_row(kb: KB, treaty: str, p: str) -> dict:
+    return {"treaty": kb.ref(treaty), "party": kb.ref(p), "status": "", "bound": False,
+            "signed": None, "consented": None, "in_force_from": None, "suspended": None,
+            "resumed": None, "withdrawal_notice": None, "withdrawn": None, "withdrawal_derived": False,
+            "revoked": None, "succeeded_by": None, "continued_by": None, "continues": None,
+            "steps": [], "uncertain": []}
+
+
+def _apply(row: dict, e: dict) -> None:
+    """One action of the row's state, in date order."""
+    k = e["kind"]
+    # the ledger records the international act (signature, deposit); a hand-written event
+    # of the same kind may record a domestic one (a decree, a president signing the instrument)
+    first = "ledger" in e and not row.get("_from_ledger", {}).get(k)
+    if k in _BINDING or k == "signature":
+        row.setdefault("_from_ledger", {})[k] = row.get("_from_ledger", {}).get(k) or "ledger" in e
+    if k == "signature" and (not row["signed"] or first):
+        row["signed"] = e["date"]
+    elif k in _BINDING and (not row["consented"] or first and row["consented"]["action"] == k):
+        row["consented"] = {"action": k, "date": e["date"]}
+        if e.get("of"):
+            row["consented"]["of"] = e["of"]
+    elif k == "suspension":
+        row["suspended"] = row["suspended"] or e["date"]  # the start of an unbroken suspension
+        row["resumed"] = None
+    elif k == "resumption" and row["suspended"]:
+        row["suspended"], row["resumed"] = None, e["date"]
+    elif k == "withdrawal-notice":
+        row["withdrawal_notice"] = e["date"]
+    elif k == "withdrawal":
+        row["withdrawn"] = e["date"]
+    elif k == "revocation":
+        row["revoked"] = e["date"]
+
+
+def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
+    """Each state's standing in `treaty` as of a date, derived from its actions.
+
+    Returns {"treaty", "as_of", "state", "state_since", "uncertain", "parties",
+    "counts", "ledger"}; rows are sorted bound first, then by label."""
+    rec = kb.records[treaty]
+    happened, uncertain = [], []
+    for e in treaty_events(kb, treaty):
+        k = known_by(e["date"], as_of)
+        if k == "yes":
+            happened.append(e)
+        elif k == "uncertain":
+            uncertain.append(_step(kb, e) | {"actors": list(e.get("actors", ())),
+                                             "note": f"dated {e['date']}: cannot tell whether it happened by {as_of}"})
+    eif = next((e for e in happened if e["kind"] == "entry-into-force"), None)
+    ended = next((e for e in happened if e["kind"] in ("termination", "expiry")), None)
+
+    rows: dict[str, dict] = {}
+    for e in happened:
+        if e["kind"] not in PARTY_ACTIONS:
+            continue
+        for p in e.get("actors", ()):
+            row = rows.get(p) or rows.setdefault(p, _new_row(kb, treaty, p))
+            row["steps"].append(_step(kb, e))
+            _apply(row, e)
+    for u in uncertain:
+        for p in u["actors"]:
+            rows.setdefault(p, _new_row(kb, treaty, p))["uncertain"].append(u)
+
+    today = as_of or _dt.date.today().isoformat()
+    period = (rec.get("withdrawal") or {}).get("notice")
+    later = (rec.get("entry_into_force") or {}).get("later_parties")
+    for row in rows.values():
+        if row["withdrawal_notice"] and not row["withdrawn"]:
+            end = period_end(row["withdrawal_notice"], period)
+            if end and known_by(end, today) == "yes":
+                row["withdrawn"], row["withdrawal_derived"] = end, True
+        c = row["consented"]
+        if c and c["action"] == "continuation" and c.get("of") in rows:
+            pred = rows[c["of"]]
+            row["continues"] = {"party": kb.ref(c["of"]), "signed": pred["signed"], "consented": pred["consented"]}
+            pred["continued_by"] = {"date": c["date"], "party": kb.ref(row["party"]["id"])}
+        if c and eif and not row["revoked"]:
+            start = c["date"] if not row["continues"] else (row["continues"]["consented"] or c)["date"]
+            if date_key(start) > date_key(eif["date"]) and not row["continues"]:
+                start = period_end(start, later) or start  # e.g. 90 days after deposit
+            if known_by(start, as_of) != "no":
+                row["in_force_from"] = max(eif["date"], start, key=date_key)
+            else:
+                row["in_force_pending"] = start
+    _successions(kb, rows, happened)
+
+    state, since = _treaty_state(rec, rows, eif, ended)
+    for row in rows.values():
+        row["status"], row["bound"] = _status(kb, row, state if ended or state == "terminated" else None, since)
+    for row in rows.values():
+        row.pop("_from_ledger", None)
+    out = sorted(rows.values(), key=lambda r: (not r["bound"], r["party"]["label"].casefold()))
+    return {"treaty": kb.ref(treaty), "as_of": as_of, "state": state, "state_since": since,
+            "uncertain": uncertain, "parties": out, "counts": _counts(out),
+            "ledger": ledger_summary(kb, treaty, len(out))}
+
+
+def _successions(kb: KB, rows: dict, happened: list[dict]) -> None:
+    """A succession by a predecessor's successor states ends the predecessor's own membership."""
+    for e in happened:
+        if e["kind"] != "succession":
+            continue
+        for succ in e.get("actors", ()):
+            preds = [e["of"]] if e.get("of") else kb.records.get(succ, {}).get("successor_of", ())
+            for pred in preds:
+                if pred in rows:
+                    info = rows[pred]["succeeded_by"] or {"date": e["date"], "parties": []}
+                    info["parties"].append(kb.ref(succ))
+                    rows[pred]["succeeded_by"] = info
+
+
+def _treaty_state(rec: dict, rows: dict, eif, ended) -> tuple[str, str | None]:
+    if ended:
+        return ("expired" if ended["kind"] == "expiry" else "terminated"), ended["date"]
+    withdrawn = [r["withdrawn"] for r in rows.values() if r["withdrawn"]]
+    if rec.get("type") == "bilateral" and withdrawn:
+        return "terminated", max(withdrawn, key=date_key)
+    if not eif:
+        return "not in force", None
+    suspended = [r["suspended"] for r in rows.values() if r["suspended"] and not r["withdrawn"]]
+    if suspended:
+        return "in force, suspended by some parties", min(suspended, key=date_key)
+    return "in force", eif["date"]
+
+
+def _status(kb: KB, row: dict, ended: str | None, since: str | None) -> tuple[str, bool]:
+    """(status text, bound) for one row; `ended` is the treaty's end state, if any."""
+    if row["continued_by"]:
+        cb = row["continued_by"]
+        return f"membership continued by {cb['party']['label']} ({cb['date']})", False
+    if row["succeeded_by"]:
+        sb = row["succeeded_by"]
+        return f"succeeded ({sb['date']}) by " + ", ".join(p["label"] for p in sb["parties"]), False
+    if row["withdrawn"]:
+        how = f" after notice of {row['withdrawal_notice']} (derived from the notice period)" \
+            if row["withdrawal_derived"] else ""
+        return f"withdrawn ({row['withdrawn']}){how}", False
+    if row["revoked"]:
+        return f"signatory; ratification revoked ({row['revoked']})", False
+    c = row["consented"]
+    if c:
+        how = f"{c['action']} {c['date']}"
+        if row["continues"]:
+            pc = row["continues"]["consented"]
+            how = f"continues the {row['continues']['party']['label']}'s membership" + \
+                (f" ({pc['action']} {pc['date']})" if pc else "") + f", {c['date']}"
+        if ended:
+            return f"former party ({how}; treaty {ended} {since})", False
+        if row.get("in_force_pending"):
+            return f"{how}; in force for it from {row['in_force_pending']}", False
+        if not row["in_force_from"]:
+            return f"{how}; treaty not in force", False
+        parts = [f"party ({how}; in force for it from {row['in_force_from']})"]
+        if row["suspended"]:
+            parts.append(f"obligations suspended from {row['suspended']}")
+        if row["withdrawal_notice"]:
+            parts.append(f"withdrawal notice given {row['withdrawal_notice']}")
+        return "; ".join(parts), True
+    if row["signed"]:
+        extra = f"; suspended {row['suspended']}" if row["suspended"] else ""
+        return f"signatory ({row['signed']}), not ratified{extra}", False
+    if row["suspended"] or row["withdrawal_notice"]:
+        bits = [f"suspended {row['suspended']}" if row["suspended"] else "",
+                f"withdrawal notice {row['withdrawal_notice']}" if row["withdrawal_notice"] else ""]
+        return "; ".join(b for b in bits if b), False
+    if row["uncertain"]:
+        return "uncertain (an action's date straddles the as-of date)", False
+    return "named in treaty actions", False
+
+
+def _counts(rows: list[dict]) -> dict:
+    c = {"bound": 0, "consented_not_in_force": 0, "signatory_only": 0, "withdrawn": 0, "revoked": 0,
+         "succeeded_or_continued": 0, "other": 0}
+    for r in rows:
+        if r["bound"]:
+            c["bound"] += 1
+        elif r["continued_by"] or r["succeeded_by"]:
+            c["succeeded_or_continued"] += 1
+        elif r["withdrawn"]:
+            c["withdrawn"] += 1
+        elif r["revoked"]:
+            c["revoked"] += 1
+        elif r["consented"]:
+            c["consented_not_in_force"] += 1
+        elif r["signed"]:
+            c["signatory_only"] += 1
+        else:
+            c["other"] += 1
+    c["recorded"] = len(rows)
+    return c
+
+
+def ledger_summary(kb: KB, treaty: str, recorded: int) -> dict:
+    """What the treaty's ledger says it covers: complete as of a date, or partial."""
+    ids = [s for rel, s in kb.inc.get(treaty, ()) if rel == "ledger-of"]
+    if not ids:
+        return {"id": None, "complete": False, "as_of": None, "recorded": recorded, "sources": [],
+                "coverage": "no ledger: only the actions recorded as events",
+                "text": f"partial: {recorded} states recorded (no ledger for this treaty)"}
+    led = kb.records[sorted(ids)[0]]
+    complete = led["complete"] == "true"
+    text = (f"complete as of {led['as_of']}" if complete
+            else f"partial: {recorded} states recorded (ledger as of {led['as_of']})")
+    return {"id": led["id"], "complete": complete, "as_of": led["as_of"], "recorded": recorded,
+            "coverage": led.get("coverage"), "sources": [kb.ref(c["source"]) for c in led["sources"]],
+            "text": text}
+
+
+def non_parties(kb: KB, treaty: str, as_of: str | None = None) -> list[dict]:
+    """States of the KB that had taken no action on `treaty` by the date
+    (former states, with four-letter ISO 3166-3 codes, are left out)."""
+    acted = {r["party"]["id"] for r in parties_status(kb, treaty, as_of)["parties"]}
+    out = []
+    for p in kb.by_kind.get("party", ()):
+        rec = kb.records[p]
+        if rec.get("type") != "state" or p in acted or len(rec.get("iso3", "")) == 4:
+            continue
+        out.append({"treaty": kb.ref(treaty), "party": kb.ref(p), "status": "never signed or joined",
+                    "bound": False})
+    out.sort(key=lambda r: r["party"]["label"].casefold())
+    return out
+
+
+def memberships(kb: KB, party: str, as_of: str | None = None) -> list[dict]:
+    """Every treaty `party` took an action on, with its status there as of the date."""
+    treaties = sorted({t for rel, t in kb.out.get(party, ()) if rel == "party-to"})
+    rows = []
+    for t in treaties:
+        res = parties_status(kb, t, as_of)
+        mine = next((r for r in res["parties"] if r["party"]["id"] == party), None)
+        if mine:
+            rows.append({"treaty": kb.ref(t), "status": mine["status"], "bound": mine["bound"],
+                         "treaty_state": res["state"]})
+    return rows
+
+
+def membership_series(kb: KB, treaty: str) -> list[tuple[int, int]]:
+    """(year, states bound at the end of that year) from the first action to this year."""
+    events = treaty_events(kb, treaty)
+    if not events:
+        return []
+    first = parse_date(events[0]["date"]).iso_lo()[:4]
+    last = max(int(first), _dt.date.today().year)
+    return [(y, parties_status(kb, treaty, f"{y}-12-31")["counts"]["bound"])
+            for y in range(int(first), last + 1)]
