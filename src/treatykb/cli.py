@@ -411,8 +411,8 @@ def parties(
 
     Example: treatykb parties NPT --as-of 1995-05-11
     """
-    from .membership import membership_series, non_parties, parties_status
-    from .render import json_text, membership_summary, parties_view
+    from .membership import membership_series, non_parties, parties_status, party_rows
+    from .render import PARTY_COLS, json_text, membership_summary, parties_view
 
     kb = _kb(data)
     tid = kb.resolve(treaty, ("treaty",))
@@ -426,29 +426,16 @@ def parties(
     fmt = _format(format)
     if not_:
         rows = non_parties(kb, tid, as_of)
-        _emit(rows, fmt, _party_cols()[:3], color,
+        _emit(rows, fmt, PARTY_COLS[:3], color,
               title=f"{len(rows)} state(s) of the KB not signed or joined {kb.label(tid)}" + (f" by {as_of}" if as_of else ""))
         return
     res = parties_status(kb, tid, as_of)
     if fmt == "json":
         sys.stdout.write(json_text(res) + "\n")
         return
-    rows = [r | {"treaty_state": res["state"], "treaty_state_since": res["state_since"], "as_of": as_of}
-            for r in res["parties"]]
-    _emit(rows, fmt, _party_cols(), color, table=lambda _r: parties_view(res))
+    _emit(party_rows(res), fmt, PARTY_COLS, color, table=lambda _r: parties_view(res))
     if fmt != "table" and sys.stderr.isatty():  # scripts read the same in the JSON's counts and ledger
         sys.stderr.write(f"treatykb: {membership_summary(res)}\n")
-
-
-def _party_cols():
-    from .render import Col
-
-    return [Col("party", "Party", "ref"), Col("status", "Status"), Col("bound", "Bound", "bool"),
-            Col("signed", "Signed"), Col("consented", "Consent"), Col("in_force_from", "In force from"),
-            Col("suspended", "Suspended"), Col("withdrawal_notice", "Withdrawal notice"),
-            Col("withdrawn", "Withdrawn"), Col("revoked", "Revoked"), Col("steps", "Steps"),
-            Col("treaty", "Treaty", "ref"), Col("treaty_state", "Treaty state"),
-            Col("treaty_state_since", "Since"), Col("as_of", "As of")]
 
 
 @app.command()

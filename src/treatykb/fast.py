@@ -1,4 +1,4 @@
-"""The fast path for scripted queries: `timeline`, `claims`, `show`, `search` without typer.
+"""The fast path for scripted queries: `timeline`, `claims`, `show`, `search`, `parties` without typer.
 
 Owns: answering the commonest scripted calls (machine formats: tsv, json,
 jsonl, csv, markdown) without importing typer, rich, PyYAML or networkx, so
@@ -30,6 +30,7 @@ COMMANDS: dict[str, dict[str, dict[str, str]]] = {
                "multi": {}},
     "show": {"flags": {}, "values": {"--as-of": "as_of"}, "multi": {}},
     "search": {"flags": {}, "values": {"--limit": "limit", "-n": "limit"}, "multi": {"--kind": "kind", "-k": "kind"}},
+    "parties": {"flags": {}, "values": {"--as-of": "as_of"}, "multi": {}},
 }
 
 
@@ -151,6 +152,8 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
         rows = query.search(kb, " ".join(pos), kinds=kinds, limit=limit)
         write_rows(rows, fmt, buf, SEARCH_COLS)
         return buf.getvalue()
+    if cmd == "parties":
+        return _parties(kb, pos, opts.get("as_of"), fmt)
     kb.prefetch(pos)  # most REFs are ids: one query for all of them
     try:
         ids = [kb.resolve(r) for r in pos]
@@ -176,4 +179,25 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
                                   date_from=opts.get("date_from"), date_to=opts.get("date_to"))
         rows = filter_as_of(rows, opts.get("as_of"), "asserted")
         write_rows(rows, fmt, buf, CLAIM_COLS)
+    return buf.getvalue()
+
+
+def _parties(kb, pos: list[str], as_of: str | None, fmt: str) -> str:
+    import io
+
+    from .kb import RefError
+    from .membership import parties_status, party_rows
+    from .render import PARTY_COLS, json_text, write_rows
+
+    if len(pos) != 1:
+        raise _Fallback
+    try:
+        tid = kb.resolve(pos[0], ("treaty",))
+    except RefError:
+        raise _Fallback
+    res = parties_status(kb, tid, as_of)
+    if fmt == "json":
+        return json_text(res) + "\n"
+    buf = io.StringIO()
+    write_rows(party_rows(res), fmt, buf, PARTY_COLS)
     return buf.getvalue()

@@ -23,7 +23,7 @@ from .model import CONSENT_ACTIONS, PARTY_ACTIONS, parse_date
 
 _ORDER = {"signature": 0, "advice-and-consent": 1, **{k: 2 for k in CONSENT_ACTIONS},
           "instruments-exchanged": 3, "entry-into-force": 4, "suspension": 5, "resumption": 5,
-          "withdrawal-notice": 6, "withdrawal": 7, "revocation": 7}
+          "withdrawal-notice": 6, "withdrawal-suspended": 6, "withdrawal": 7, "revocation": 7}
 # consent to be bound; for a bilateral treaty the exchange of instruments is each side's consent
 _BINDING = (*CONSENT_ACTIONS, "instruments-exchanged")
 _PERIOD_RE = re.compile(r"\b(\d+|one|two|three|six|twelve)\s*(day|month|year)s?", re.I)
@@ -109,6 +109,8 @@ def _apply(row: dict, e: dict) -> None:
         row["suspended"], row["resumed"] = None, e["date"]
     elif k == "withdrawal-notice":
         row["withdrawal_notice"] = e["date"]
+    elif k == "withdrawal-suspended":  # the notice is suspended or retracted before it takes effect
+        row["withdrawal_notice"] = None
     elif k == "withdrawal":
         row["withdrawn"] = e["date"]
     elif k == "revocation":
@@ -122,7 +124,9 @@ def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
     "counts", "ledger"}; rows are sorted bound first, then by label."""
     rec = kb.records[treaty]
     happened, uncertain = [], []
-    for e in treaty_events(kb, treaty):
+    events = treaty_events(kb, treaty)
+    kb.prefetch_cards([e["id"] for e in events] + [a for e in events for a in e.get("actors", ())])
+    for e in events:
         k = known_by(e["date"], as_of)
         if k == "yes":
             happened.append(e)
@@ -176,6 +180,12 @@ def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
     return {"treaty": kb.ref(treaty), "as_of": as_of, "state": state, "state_since": since,
             "uncertain": uncertain, "parties": out, "counts": _counts(out),
             "ledger": ledger_summary(kb, treaty, len(out))}
+
+
+def party_rows(res: dict) -> list[dict]:
+    """The rows of a `parties_status` result with the treaty's state on each (for tables and CSV)."""
+    extra = {"treaty_state": res["state"], "treaty_state_since": res["state_since"], "as_of": res["as_of"]}
+    return [r | extra for r in res["parties"]]
 
 
 def _successions(kb: KB, rows: dict, happened: list[dict]) -> None:

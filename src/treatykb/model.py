@@ -284,6 +284,7 @@ EVENT_KINDS = (
     "succession", "continuation", "instruments-exchanged", "entry-into-force", "extension", "deadline", "elimination",
     "inspection", "data-exchange", "test", "exercise", "deployment", "briefing",
     "statement", "report", "ultimatum", "accusation", "suspension", "resumption", "withdrawal-notice",
+    "withdrawal-suspended",
     "withdrawal", "revocation", "termination", "expiry", "law", "decree", "resolution",
     "other",
 )
@@ -500,7 +501,7 @@ SCHEMA["ledger"] = {
 CONSENT_ACTIONS = ("ratification", "acceptance", "approval", "accession", "succession", "continuation")
 PARTY_ACTIONS = (
     "signature", *CONSENT_ACTIONS, "instruments-exchanged", "advice-and-consent", "suspension",
-    "resumption", "withdrawal-notice", "withdrawal", "revocation",
+    "resumption", "withdrawal-notice", "withdrawal-suspended", "withdrawal", "revocation",
 )
 MEMBERSHIP_ACTIONS = ("signature", *CONSENT_ACTIONS, "instruments-exchanged")
 

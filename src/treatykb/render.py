@@ -15,17 +15,18 @@ from __future__ import annotations
 import csv
 import json
 import re
-from typing import Callable, Iterable, NamedTuple, TextIO
+from collections import namedtuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing costs a few ms at start-up
+    from typing import Callable, Iterable, TextIO
 
 from .model import UNSAFE_RE
 
 FORMATS = ("table", "tsv", "json", "jsonl", "csv", "markdown")
 
 
-class Col(NamedTuple):
-    key: str
-    header: str
-    type: str = "text"  # text | ref | refs | list | bool | cites
+# a column: its row key, its header and its type (text | ref | refs | list | bool | cites)
+Col = namedtuple("Col", "key header type", defaults=("text",))
 
 
 TIMELINE_COLS = [
@@ -33,6 +34,13 @@ TIMELINE_COLS = [
     Col("place", "Place"), Col("participants", "Participants", "refs"), Col("treaties", "Treaties", "refs"),
     Col("systems", "Systems", "refs"), Col("according_to", "According to", "refs"),
     Col("sources", "Sources", "cites")]
+PARTY_COLS = [
+    Col("party", "Party", "ref"), Col("status", "Status"), Col("bound", "Bound", "bool"),
+    Col("signed", "Signed"), Col("consented", "Consent"), Col("in_force_from", "In force from"),
+    Col("suspended", "Suspended"), Col("withdrawal_notice", "Withdrawal notice"),
+    Col("withdrawn", "Withdrawn"), Col("revoked", "Revoked"), Col("steps", "Steps"),
+    Col("treaty", "Treaty", "ref"), Col("treaty_state", "Treaty state"),
+    Col("treaty_state_since", "Since"), Col("as_of", "As of")]
 CLAIM_COLS = [
     Col("id", "Id"), Col("subject", "Subject", "ref"), Col("topic", "Topic"), Col("claimant", "Claimant", "ref"),
     Col("speaker", "Speaker", "ref"), Col("asserted", "Asserted"), Col("holds", "Holds"), Col("stance", "Stance"),

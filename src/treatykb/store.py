@@ -18,15 +18,17 @@ Does not own: reading or checking YAML (`validate`), the queries (`query`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import signal
 import sqlite3
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
+
+try:  # the C module behind hashlib.blake2b, without hashlib's OpenSSL start-up cost
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
 
 from .kb import KB, BaseKB, name_keys
 from .model import KIND_DIRS, Diagnostic, label_of, search_texts
@@ -46,7 +48,7 @@ def cache_dir() -> Path:
 def cache_path(data_dir: str) -> Path:
     from . import __version__
 
-    key = hashlib.sha256(f"{os.path.realpath(data_dir)}\0{__version__}\0{FORMAT}".encode()).hexdigest()[:20]
+    key = blake2b(f"{os.path.realpath(data_dir)}\0{__version__}\0{FORMAT}".encode(), digest_size=10).hexdigest()
     return cache_dir() / f"kb-{key}.sqlite"
 
 
@@ -73,7 +75,7 @@ def scan(data_dir: str) -> tuple[dict[str, tuple], dict[str, str], list[Diagnost
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -248,6 +250,9 @@ class _Progress:
 def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
     target = cache_path(data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
+    import signal
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".sqlite", dir=target.parent)
     os.close(fd)
     old_term = None

@@ -1,0 +1,81 @@
+"""Paired timing: run A and B alternately, report the median of per-pair ratios B/A.
+
+    python bench/paired.py [--repeat 21] [--preset NAME | -- A_CMD B_CMD]
+
+Each pair runs A then B (the order alternates every pair, so drift and caches
+hit both alike); the ratio of a pair is B's wall time over A's; the report is
+the median ratio with its min-max, and the median times.  Presets hold the
+targets the issues set (warm queries against `python -c pass`, the as-of
+view against the plain query).  Run it with the Python of the environment
+treatykb is installed in; the bundled KB's cache is warmed first.  Not part of
+the test suite: timings are never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PY = sys.executable
+TKB = str(Path(PY).with_name("treatykb"))
+FLOOR = f"{PY} -c pass"
+
+PRESETS = {
+    # issue 10: the warm membership answer costs at most 6x starting Python
+    "parties": (FLOOR, f"{TKB} parties NPT -f json", 6.0),
+    # issue 11: the as-of view costs at most 1.3x the same query without it
+    "as-of": (f"{TKB} claims 9M729 -f json", f"{TKB} claims 9M729 --as-of 2018-12-31 -f json", 1.3),
+    # issue 15: warm claims on the bundled KB at most 3.5x starting Python
+    "claims": (FLOOR, f"{TKB} claims 9M729 -f json", 3.5),
+}
+
+
+def once(cmd: str, env: dict) -> float:
+    t = time.perf_counter()
+    subprocess.run(shlex.split(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+def paired(a: str, b: str, repeat: int, env: dict) -> dict:
+    once(a, env), once(b, env)  # warm caches (the compiled KB, bytecode, the page cache)
+    ta, tb, ratios = [], [], []
+    for i in range(repeat):
+        if i % 2:
+            y, x = once(b, env), once(a, env)
+        else:
+            x, y = once(a, env), once(b, env)
+        ta.append(x)
+        tb.append(y)
+        ratios.append(y / x)
+    return {"a_median_s": statistics.median(ta), "b_median_s": statistics.median(tb),
+            "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=21)
+    ap.add_argument("--preset", choices=sorted(PRESETS), action="append")
+    ap.add_argument("cmds", nargs="*", help="A_CMD B_CMD (after --)")
+    args = ap.parse_args()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # bytecode as users get it
+    jobs = [(name, *PRESETS[name]) for name in (args.preset or ([] if args.cmds else sorted(PRESETS)))]
+    if args.cmds:
+        if len(args.cmds) != 2:
+            ap.error("give two commands: A_CMD B_CMD")
+        jobs.append(("custom", args.cmds[0], args.cmds[1], None))
+    print(f"{'preset':10} {'A s':>8} {'B s':>8} {'B/A median':>11} {'min-max':>13}  target")
+    for name, a, b, target in jobs:
+        r = paired(a, b, args.repeat, env)
+        verdict = "" if target is None else (f"<= {target}  " + ("met" if r["ratio_median"] <= target else "MISSED"))
+        print(f"{name:10} {r['a_median_s']:8.4f} {r['b_median_s']:8.4f} {r['ratio_median']:11.2f} "
+              f"{r['ratio_min']:6.2f}-{r['ratio_max']:<6.2f}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
