@@ -13,17 +13,17 @@ from treatykb.kb import load_valid_kb
 from treatykb.membership import non_parties, parties_status, period_end
 
 PARTIES = """\
-- {id: us, name: United States, type: state, iso3: USA, sources: [src]}
-- {id: uk, name: United Kingdom, type: state, iso3: GBR, sources: [src]}
+- {id: us, name: United States, type: state, iso: US, iso3: USA, sources: [src]}
+- {id: uk, name: United Kingdom, type: state, iso: GB, iso3: GBR, sources: [src]}
 - {id: ussr, name: Soviet Union, type: state, iso3: SUHH, sources: [src]}
-- {id: ru, name: Russia, type: state, iso3: RUS, successor_of: [ussr], sources: [src]}
-- {id: ua, name: Ukraine, type: state, iso3: UKR, successor_of: [ussr], sources: [src]}
+- {id: ru, name: Russia, type: state, iso: RU, iso3: RUS, successor_of: [ussr], sources: [src]}
+- {id: ua, name: Ukraine, type: state, iso: UA, iso3: UKR, successor_of: [ussr], sources: [src]}
 - {id: cs, name: Czechoslovakia, type: state, iso3: CSHH, sources: [src]}
-- {id: cz, name: Czechia, type: state, iso3: CZE, successor_of: [cs], sources: [src]}
-- {id: sk, name: Slovakia, type: state, iso3: SVK, successor_of: [cs], sources: [src]}
-- {id: kp, name: North Korea, type: state, iso3: PRK, sources: [src]}
-- {id: in, name: India, type: state, iso3: IND, sources: [src]}
-- {id: fr, name: France, type: state, iso3: FRA, sources: [src]}
+- {id: cz, name: Czechia, type: state, iso: CZ, iso3: CZE, successor_of: [cs], sources: [src]}
+- {id: sk, name: Slovakia, type: state, iso: SK, iso3: SVK, successor_of: [cs], sources: [src]}
+- {id: kp, name: North Korea, type: state, iso: KP, iso3: PRK, sources: [src]}
+- {id: in, name: India, type: state, iso: IN, iso3: IND, sources: [src]}
+- {id: fr, name: France, type: state, iso: FR, iso3: FRA, sources: [src]}
 - {id: un, name: United Nations, type: organisation, sources: [src]}
 """
 TREATY = """\
@@ -266,3 +266,13 @@ def test_show_state_lists_every_treaty(runner, tmp_path):
     res = run_json(runner, "show", "us", "--data", kb)
     assert res[0]["treaties"] == [{"treaty": {"id": "t", "label": "T"}, "status": "signatory (1968-07-01), not ratified",
                                    "bound": False, "treaty_state": "in force"}]
+
+
+def test_a_ledger_entry_naming_no_party_is_reported_once(tmp_path):
+    from treatykb.validate import check_dir
+
+    root = write_kb(tmp_path / "kb", {"parties/p.yaml": PARTIES, "treaties/t.yaml": TREATY, "events/e.yaml": EIF,
+                                      "ledgers/t.yaml": _ledger("- {party: rusia, signed: 1968-07-01, consent: ratification, consented: 1970-03-05}")})
+    _, diags = check_dir(str(root))
+    lines = [d.format().replace(str(root) + "/", "") for d in diags]
+    assert len(lines) == 1 and "error[unknown-ref]: entries.party 'rusia' is not a party id" in lines[0], lines

@@ -301,12 +301,12 @@ def ledger_summary(kb: KB, treaty: str, recorded: int) -> dict:
 
 def non_parties(kb: KB, treaty: str, as_of: str | None = None) -> list[dict]:
     """States of the KB that had taken no action on `treaty` by the date
-    (former states, with four-letter ISO 3166-3 codes, are left out)."""
+    (former states, which have no ISO 3166-1 alpha-2 code, are left out)."""
     acted = {r["party"]["id"] for r in parties_status(kb, treaty, as_of)["parties"]}
     out = []
     for p in kb.by_kind.get("party", ()):
         rec = kb.records[p]
-        if rec.get("type") != "state" or p in acted or len(rec.get("iso3", "")) == 4:
+        if rec.get("type") != "state" or p in acted or not rec.get("iso"):
             continue
         out.append({"treaty": kb.ref(treaty), "party": kb.ref(p), "status": "never signed or joined",
                     "bound": False})

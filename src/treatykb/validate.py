@@ -151,9 +151,7 @@ def _ledger_entries(ctx: Context, path: str, m: Map, ledger: dict) -> None:
         if entry is _INVALID or "party" not in entry:
             continue
         positions = {k: item.vpos[k] for k in item if k in LEDGER_ENTRY}
-        for ev in entry_events(ledger, entry, (path, at[0], at[1]), positions):
-            ctx.records.append(ev)
-            ctx.refs.append(PendingRef(path, at[0], at[1], ev["id"], "entries.party", entry["party"], ("party",)))
+        ctx.records.extend(entry_events(ledger, entry, (path, at[0], at[1]), positions))
 
 
 def _clean_map(ctx, path, m: Map, spec: dict, out: dict, owner: str, prefix: str, kind: str,
