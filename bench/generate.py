@@ -125,8 +125,9 @@ def generate(out: str | os.PathLike, total: int, seed: int = 1) -> dict[str, int
         for kind, date in (("signature", f"{y}-0{rnd.randint(1, 6)}-1{rnd.randint(0, 9)}"),
                            ("entry-into-force", f"{y + 1}-0{rnd.randint(1, 9)}-2{rnd.randint(0, 8)}")):
             ps = rnd.sample(par, 2)
+            actors = f"  actors: [{ps[0]}, {ps[1]}]\n" if kind == "signature" else ""
             emit("events", n, f"- id: ev-{n}\n  title: {_q(t + ' ' + kind)}\n  date: {date}\n  kind: {kind}\n"
-                              f"  participants: [{ps[0]}, {ps[1]}]\n  treaties: [{t}]\n{cites(1)}\n")
+                              f"  participants: [{ps[0]}, {ps[1]}]\n{actors}  treaties: [{t}]\n{cites(1)}\n")
             ev.append(f"ev-{n}")
             n += 1
     while n < c["event"]:

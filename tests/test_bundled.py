@@ -151,10 +151,16 @@ def test_compliance_9m729_opposite_verdicts(kb):
 
 
 def test_claims_as_of_end_of_2018(kb):
-    rows = analysis.filter_as_of(query.claims_about(kb, ["9m729"]), "2018-12-31", "asserted")
+    from treatykb.view import dated
+
+    rows = query.claims_about(dated(kb, "2018-12-31"), ["9m729"])
     ids = {r["id"] for r in rows}
     assert "us-glcm-range-500-5500-2014" in ids
     assert "ru-9m729-flew-under-480km" not in ids and "ru-briefing-9m729-max-480km" not in ids
+    # nothing derived sees past the date: no later claim disputes or answers these
+    later = {"ru-9m729-flew-under-480km", "ru-briefing-9m729-max-480km"}
+    for r in rows:
+        assert not later & set(r["disputed_by"]) and not later & {x["id"] for x in r["responds_to"]}
 
 
 def test_aegis_ashore_connects_to_inf(kb):

@@ -19,26 +19,9 @@ from .model import (
     parse_date,
     quantity_interval,
 )
-from .membership import known_by, parties_status, treaty_events  # noqa: F401 (re-exported)
+from .membership import parties_status, treaty_events  # noqa: F401 (re-exported)
 from .query import claim_row, disputes_among
-
-
-# --------------------------------------------------------------------------
-# As of a date
-
-
-def filter_as_of(rows: list[dict], as_of: str | None, field: str) -> list[dict]:
-    """Keep rows whose `field` date had certainly come by `as_of`; rows whose
-    date straddles it are kept and flagged `as_of_uncertain`."""
-    if as_of is None:
-        return rows
-    out = []
-    for r in rows:
-        k = known_by(r.get(field), as_of)
-        if k == "no":
-            continue
-        out.append({**r, "as_of_uncertain": k == "uncertain"})
-    return out
+from .view import dated, known_by  # noqa: F401 (re-exported)
 
 
 # --------------------------------------------------------------------------
@@ -46,9 +29,10 @@ def filter_as_of(rows: list[dict], as_of: str | None, field: str) -> list[dict]:
 
 
 def disputes(kb: KB, ids: list[str] | None = None, as_of: str | None = None) -> list[dict]:
-    """Groups of mutually contradicting claims (same subject and topic)."""
-    cids = [c for c in kb.by_kind.get("claim", ())
-            if known_by(kb.records[c]["asserted"], as_of) != "no"]
+    """Groups of mutually contradicting claims (same subject and topic), among
+    the claims the (dated) KB shows."""
+    kb = dated(kb, as_of)
+    cids = list(kb.by_kind.get("claim", ()))
     conflicts = disputes_among(kb, cids)
     seen: set[str] = set()
     groups = []
@@ -93,8 +77,14 @@ def thread(kb: KB, claim: str, as_of: str | None = None) -> list[dict]:
     Roots are the claims (reachable upward through responds_to) that respond
     to nothing in the thread; each node carries its `responses`, oldest first.
     """
+    kb = dated(kb, as_of)
+    if claim not in kb.records:
+        from .view import NotYet
+
+        raise NotYet(claim, claim, kb.why_hidden(claim), kb)
+
     def ok(c):
-        return known_by(kb.records[c]["asserted"], as_of) != "no"
+        return c in kb.records
 
     up, seen = [claim], {claim}
     roots = []
@@ -295,13 +285,12 @@ def compliance(kb: KB, ref: str, as_of: str | None = None) -> list[dict]:
     """For a system: each claim about a limited characteristic, evaluated under
     the treaty at issue (or every treaty limiting it).  For a treaty: the same
     for every system claimed about under it (the systems x claimants matrix)."""
+    kb = dated(kb, as_of)
     rec = kb.records[ref]
     kind = rec["_kind"]
     claims = []
     for cid in kb.by_kind.get("claim", ()):
         c = kb.records[cid]
-        if known_by(c["asserted"], as_of) == "no":
-            continue
         if kind == "treaty":
             if c.get("treaty") == ref and c.get("value"):
                 claims.append(c)

@@ -61,8 +61,12 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of inte
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="Only items on or after DATE.")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Only items on or before DATE.")]
 AsOfOpt = Annotated[Optional[str], typer.Option(
-    "--as-of", metavar="DATE", help="Only what had happened (or been asserted) by the end of DATE; "
-    "items whose partial date straddles DATE are kept and flagged as uncertain.")]
+    "--as-of", metavar="DATE", help="The KB as it stood at the end of DATE: only events dated and claims "
+    "asserted by then, and everything derived from them; items whose partial date straddles DATE are "
+    "kept and flagged as uncertain.")]
+KnownAtOpt = Annotated[Optional[str], typer.Option(
+    "--known-at", metavar="DATE", help="Only what had been published by the end of DATE: records with a "
+    "source published by then, carrying only those sources.")]
 
 
 class Fail(Exception):
@@ -126,14 +130,24 @@ def _format(fmt: Optional[Fmt]) -> str:
     return "table" if sys.stdout.isatty() else "tsv"
 
 
-def _kb(data: Optional[str]):
+def _kb(data: Optional[str], as_of: Optional[str] = None, known_at: Optional[str] = None):
+    """The KB (seen at a date when asked: every answer is computed inside that view)."""
     from .kb import DataError, resolve_data_dir
     from .store import open_kb
+    from .view import dated
 
+    as_of, known_at = _check_date(as_of, "--as-of"), _check_date(known_at, "--known-at")
     kb, diags = open_kb(str(resolve_data_dir(data)))
     if any(d.severity == "error" for d in diags):
         raise DataError(diags)
-    return kb
+    return dated(kb, as_of, known_at)
+
+
+def _when(kb) -> str:
+    """' (as of D; known at K)' for a title, or ''."""
+    bits = [f"as of {kb.as_of}" if kb.as_of else "", f"known at {kb.known_at}" if kb.known_at else ""]
+    bits = [b for b in bits if b]
+    return f" ({'; '.join(bits)})" if bits else ""
 
 
 def _expand_refs(refs: Optional[List[str]]) -> List[str]:
@@ -223,6 +237,7 @@ def timeline(
     expand: Annotated[bool, typer.Option("--expand", help="One row per state for ledger actions "
                                          "(by default several states acting on one day share a row).")] = False,
     as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Also draw the timeline as an SVG image.")] = None,
     html: Annotated[Optional[str], typer.Option("--html", metavar="FILE", help="Also write the timeline as an HTML page.")] = None,
     data: DataOpt = None,
@@ -235,15 +250,13 @@ def timeline(
     Example: treatykb timeline INF --from 2018 --claims
     """
     from . import query
-    from .analysis import filter_as_of
     from .render import TIMELINE_COLS, timeline_view
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
     rows = query.timeline(kb, ids, include_claims=claims, date_from=_check_date(date_from, "--from"),
                           date_to=_check_date(date_to, "--to"), kinds=kind, expand=expand)
-    rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "date")
-    title = "Timeline: " + ", ".join(kb.label(i) for i in ids) + (f" (as of {as_of})" if as_of else "")
+    title = "Timeline: " + ", ".join(kb.label(i) for i in ids) + _when(kb)
     if svg or html:
         from .pictures import timeline_html, timeline_svg
 
@@ -265,6 +278,7 @@ def claims(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -275,14 +289,12 @@ def claims(
     Example: treatykb claims 9M729 --topic range
     """
     from . import query
-    from .analysis import filter_as_of
     from .render import CLAIM_COLS, claims_view
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
     rows = query.claims_about(kb, ids, by=by, topic=topic, date_from=_check_date(date_from, "--from"),
                               date_to=_check_date(date_to, "--to"))
-    rows = filter_as_of(rows, _check_date(as_of, "--as-of"), "asserted")
     title = "Claims " + ("by " if by else "about ") + ", ".join(kb.label(i) for i in ids)
     _emit(rows, _format(format), CLAIM_COLS, color, table=lambda r: claims_view(r, title))
 
@@ -292,6 +304,7 @@ def claims(
 def show(
     refs: Annotated[List[str], typer.Argument(metavar="REF...", autocompletion=_complete_ref, help="Any record (id, name or alias); '-' reads stdin.")],
     as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -304,9 +317,9 @@ def show(
     from . import query
     from .render import SHOW_COLS, json_text, show_rows, show_view
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
-    results = [query.show(kb, i, as_of=_check_date(as_of, "--as-of")) for i in ids]
+    results = [query.show(kb, i) for i in ids]
     fmt = _format(format)
     if fmt == "json":
         sys.stdout.write(json_text(results) + "\n")
@@ -331,6 +344,8 @@ def list_(
     party: Annotated[Optional[str], typer.Option("--party", help="Only records involving this party or person.")] = None,
     where: Annotated[Optional[List[str]], typer.Option("--where", "-w", metavar="FIELD=VALUE",
                                                        help="Only records whose FIELD equals VALUE (repeatable).")] = None,
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -356,7 +371,7 @@ def list_(
         if f not in SCHEMA[k]:
             raise Fail(ExitCode.USAGE, f"{k} records have no field '{f}'; fields: {', '.join(SCHEMA[k])}")
         conds.append((f, v))
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     t = kb.resolve(treaty, ("treaty",)) if treaty else None
     p = kb.resolve(party, ("party", "person")) if party else None
     rows = query.list_records(kb, k, treaty=t, party=p, where=conds)
@@ -375,6 +390,8 @@ def search(
     text: Annotated[List[str], typer.Argument(metavar="TEXT...", help="Words that must all appear.")],
     kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only these record kinds.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most N results.")] = None,
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -388,7 +405,7 @@ def search(
     from .render import SEARCH_COLS
 
     kinds = [KIND_NAMES.get(k.lower(), k.lower()) for k in kind or ()] or None
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     rows = query.search(kb, " ".join(text), kinds=kinds, limit=limit)
     _emit(rows, _format(format), SEARCH_COLS, color, title=f"{len(rows)} result(s) for '{' '.join(text)}'")
 
@@ -398,6 +415,7 @@ def search(
 def parties(
     treaty: Annotated[str, typer.Argument(metavar="TREATY", help="The treaty (id, name or alias).")],
     as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     not_: Annotated[bool, typer.Option("--not", help="States of the KB that had not signed or joined by the date.")] = False,
     svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Also draw states bound per year as an SVG image.")] = None,
     data: DataOpt = None,
@@ -414,9 +432,8 @@ def parties(
     from .membership import membership_series, non_parties, parties_status, party_rows
     from .render import PARTY_COLS, json_text, membership_summary, parties_view
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     tid = kb.resolve(treaty, ("treaty",))
-    as_of = _check_date(as_of, "--as-of")
     if svg:
         from .pictures import membership_svg
 
@@ -425,11 +442,11 @@ def parties(
         return
     fmt = _format(format)
     if not_:
-        rows = non_parties(kb, tid, as_of)
+        rows = non_parties(kb, tid)
         _emit(rows, fmt, PARTY_COLS[:3], color,
-              title=f"{len(rows)} state(s) of the KB not signed or joined {kb.label(tid)}" + (f" by {as_of}" if as_of else ""))
+              title=f"{len(rows)} state(s) of the KB not signed or joined {kb.label(tid)}" + _when(kb))
         return
-    res = parties_status(kb, tid, as_of)
+    res = parties_status(kb, tid)
     if fmt == "json":
         sys.stdout.write(json_text(res) + "\n")
         return
@@ -444,6 +461,7 @@ def disputes(
     refs: Annotated[Optional[List[str]], typer.Argument(metavar="[REF...]", help="Only disputes about or "
                                                         "involving these records (default: all).")] = None,
     as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -457,9 +475,9 @@ def disputes(
     from .analysis import disputes as find
     from .render import CLAIM_COLS, disputes_view, json_text
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     ids = [kb.resolve(r) for r in _expand_refs(refs)] if refs else None
-    groups = find(kb, ids, _check_date(as_of, "--as-of"))
+    groups = find(kb, ids)
     fmt = _format(format)
     if fmt == "json":
         sys.stdout.write(json_text(groups) + "\n")
@@ -484,6 +502,7 @@ def _col(key, header, typ="text"):
 def thread(
     claim: Annotated[str, typer.Argument(metavar="CLAIM", help="A claim id (or words from it).")],
     as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -497,9 +516,9 @@ def thread(
     from .analysis import flatten_thread, thread as build
     from .render import CLAIM_COLS, json_text, thread_view
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     cid = kb.resolve(claim, ("claim",))
-    tree = build(kb, cid, _check_date(as_of, "--as-of"))
+    tree = build(kb, cid)
     fmt = _format(format)
     if fmt == "json":
         sys.stdout.write(json_text(tree) + "\n")
@@ -519,6 +538,7 @@ def compliance(
     ref: Annotated[str, typer.Argument(metavar="REF", help="A system (its claims under each treaty) or a "
                                        "treaty (the systems x claimants matrix).")],
     as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -532,9 +552,9 @@ def compliance(
     from .analysis import compliance as evaluate
     from .render import compliance_view
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     rid = kb.resolve(ref, ("system", "treaty"))
-    rows = evaluate(kb, rid, _check_date(as_of, "--as-of"))
+    rows = evaluate(kb, rid)
     cols = [_col("subject", "System", "ref"), _col("treaty", "Treaty", "ref"), _col("claimant", "Claimant", "ref"),
             _col("speaker", "Speaker", "ref"), _col("claim", "Claim", "ref"), _col("asserted", "Asserted"),
             _col("stance", "Stance"), _col("measure", "Measure"), _col("claimed", "Claimed"),
@@ -551,6 +571,8 @@ def related(
     depth: Annotated[int, typer.Option("--depth", "-n", min=1, max=6, help="How many relations away.")] = 1,
     kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only records of these kinds.")] = None,
     sources: Annotated[bool, typer.Option("--through-sources", help="Also walk through source records.")] = False,
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -560,7 +582,7 @@ def related(
 
     Example: treatykb related 9M729 --depth 2 --kind claim
     """
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     rid = kb.resolve(ref)
     kinds = tuple(KIND_NAMES.get(k.lower(), k.lower()) for k in kind) if kind else None
     rows = kb.neighbourhood(rid, depth, kinds, with_sources=sources)
@@ -576,6 +598,8 @@ def path(
     b: Annotated[str, typer.Argument(metavar="B", help="Another record.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N shortest paths.")] = 5,
     sources: Annotated[bool, typer.Option("--through-sources", help="Also connect through shared sources.")] = False,
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -587,7 +611,7 @@ def path(
     """
     from .render import json_text, paths_view
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     ia, ib = kb.resolve(a), kb.resolve(b)
     paths = kb.shortest_paths(ia, ib, limit, with_sources=sources)
     if not paths:
@@ -606,6 +630,8 @@ def path(
 @app.command()
 @guarded
 def stats(
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -617,7 +643,7 @@ def stats(
     """
     from . import query
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     cols = [_col("section", "Section"), _col("key", "Key"), _col("label", "Label"), _col("count", "Count")]
     _emit(query.stats(kb), _format(format), cols, color, title="treatykb coverage")
 
@@ -644,6 +670,8 @@ def export(
     around: Annotated[Optional[str], typer.Option("--around", metavar="REF", help="Only REF and its neighbourhood.")] = None,
     depth: Annotated[int, typer.Option("--depth", "-n", min=1, max=6, help="Neighbourhood depth with --around.")] = 1,
     kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only records of these kinds.")] = None,
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
     data: DataOpt = None,
     debug: DebugOpt = False,
 ):
@@ -653,7 +681,7 @@ def export(
     """
     from . import export as ex
 
-    kb = _kb(data)
+    kb = _kb(data, as_of, known_at)
     rid = kb.resolve(around) if around else None
     kinds = tuple(KIND_NAMES.get(k.lower(), k.lower()) for k in kind) if kind else None
     ids = ex.select(kb, rid, depth, kinds)

@@ -22,15 +22,16 @@ COMMON_VALUES = {"--data": "data", "-d": "data", "--format": "format", "-f": "fo
 COMMON_FLAGS = {"--debug": "debug"}
 COMMANDS: dict[str, dict[str, dict[str, str]]] = {
     "timeline": {"flags": {"--claims": "claims", "--expand": "expand"},
-                 "values": {"--from": "date_from", "--to": "date_to", "--as-of": "as_of"},
+                 "values": {"--from": "date_from", "--to": "date_to", "--as-of": "as_of", "--known-at": "known_at"},
                  "multi": {"--kind": "kind", "-k": "kind"}},
     "claims": {"flags": {"--by": "by"},
                "values": {"--topic": "topic", "-t": "topic", "--from": "date_from", "--to": "date_to",
-                          "--as-of": "as_of"},
+                          "--as-of": "as_of", "--known-at": "known_at"},
                "multi": {}},
-    "show": {"flags": {}, "values": {"--as-of": "as_of"}, "multi": {}},
-    "search": {"flags": {}, "values": {"--limit": "limit", "-n": "limit"}, "multi": {"--kind": "kind", "-k": "kind"}},
-    "parties": {"flags": {}, "values": {"--as-of": "as_of"}, "multi": {}},
+    "show": {"flags": {}, "values": {"--as-of": "as_of", "--known-at": "known_at"}, "multi": {}},
+    "search": {"flags": {}, "values": {"--limit": "limit", "-n": "limit", "--as-of": "as_of", "--known-at": "known_at"},
+               "multi": {"--kind": "kind", "-k": "kind"}},
+    "parties": {"flags": {}, "values": {"--as-of": "as_of", "--known-at": "known_at"}, "multi": {}},
 }
 
 
@@ -127,7 +128,7 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
     from .model import parse_date
     from .store import open_kb
 
-    for key in ("date_from", "date_to", "as_of"):
+    for key in ("date_from", "date_to", "as_of", "known_at"):
         if opts.get(key) is not None:
             try:
                 parse_date(opts[key])
@@ -136,6 +137,9 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
     kb, diags = open_kb(str(resolve_data_dir(opts.get("data") or os.environ.get("TREATYKB_DATA") or None)))
     if any(d.severity == "error" for d in diags):
         raise _Fallback
+    from .view import dated
+
+    kb = dated(kb, opts.get("as_of"), opts.get("known_at"))
     from . import query
     from .render import CLAIM_COLS, SEARCH_COLS, SHOW_COLS, TIMELINE_COLS, json_text, show_rows, write_rows
 
@@ -153,36 +157,32 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
         write_rows(rows, fmt, buf, SEARCH_COLS)
         return buf.getvalue()
     if cmd == "parties":
-        return _parties(kb, pos, opts.get("as_of"), fmt)
+        return _parties(kb, pos, fmt)
     kb.prefetch(pos)  # most REFs are ids: one query for all of them
     try:
         ids = [kb.resolve(r) for r in pos]
     except RefError:
         raise _Fallback
     if cmd == "show":
-        results = [query.show(kb, i, as_of=opts.get("as_of")) for i in ids]
+        results = [query.show(kb, i) for i in ids]
         if fmt == "json":
             return json_text(results) + "\n"
         if fmt == "jsonl":
             return "".join(json_text(r, indent=None) + "\n" for r in results)
         write_rows([row for r in results for row in show_rows(r)], fmt, buf, SHOW_COLS)
         return buf.getvalue()
-    from .analysis import filter_as_of
-
     if cmd == "timeline":
         rows = query.timeline(kb, ids, include_claims=bool(opts.get("claims")), date_from=opts.get("date_from"),
                               date_to=opts.get("date_to"), kinds=opts.get("kind"), expand=bool(opts.get("expand")))
-        rows = filter_as_of(rows, opts.get("as_of"), "date")
         write_rows(rows, fmt, buf, TIMELINE_COLS)
     else:
         rows = query.claims_about(kb, ids, by=bool(opts.get("by")), topic=opts.get("topic"),
                                   date_from=opts.get("date_from"), date_to=opts.get("date_to"))
-        rows = filter_as_of(rows, opts.get("as_of"), "asserted")
         write_rows(rows, fmt, buf, CLAIM_COLS)
     return buf.getvalue()
 
 
-def _parties(kb, pos: list[str], as_of: str | None, fmt: str) -> str:
+def _parties(kb, pos: list[str], fmt: str) -> str:
     import io
 
     from .kb import RefError
@@ -195,7 +195,7 @@ def _parties(kb, pos: list[str], as_of: str | None, fmt: str) -> str:
         tid = kb.resolve(pos[0], ("treaty",))
     except RefError:
         raise _Fallback
-    res = parties_status(kb, tid, as_of)
+    res = parties_status(kb, tid)
     if fmt == "json":
         return json_text(res) + "\n"
     buf = io.StringIO()

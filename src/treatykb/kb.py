@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, label_of, parse_date, search_texts, words_of
+from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, dated_of, label_of, parse_date, search_texts, words_of
 
 ENV_VAR = "TREATYKB_DATA"
 ENTITY_KINDS = ("treaty", "party", "person", "system")
@@ -75,7 +75,8 @@ def _ref_fields(spec: dict, prefix: str = ""):
                 yield prefix + name + "." + sub, subname, sf, name
 
 
-_REL_FIELDS = {kind: list(_ref_fields(spec)) for kind, spec in SCHEMA.items()}
+# per kind: (dotted name, field name, F, parent field or None) of every reference field
+REL_FIELDS = {kind: list(_ref_fields(spec)) for kind, spec in SCHEMA.items()}
 
 
 def name_keys(rec: dict) -> set[str]:
@@ -95,7 +96,7 @@ def relations_of(rec: dict, exists) -> list[tuple[str, str, str]]:
     """The typed relations a record creates (targets filtered by `exists`)."""
     out: list[tuple[str, str, str]] = []
     rid, kind = rec["id"], rec["_kind"]
-    for _dotted, name, f, parent in _REL_FIELDS[kind]:
+    for _dotted, name, f, parent in REL_FIELDS[kind]:
         holders = rec.get(parent, ()) if parent else (rec,)
         for h in holders:
             v = h.get(name)
@@ -123,6 +124,14 @@ class BaseKB:
     inc: dict
     by_kind: dict
     _graph = None
+    # the date the KB is seen at (see `view.dated`): None = everything, as recorded now
+    as_of: str | None = None
+    known_at: str | None = None
+
+    def certainty(self, rid: str) -> str:
+        """'yes' if record `rid` had certainly happened (and been published) by the
+        view's dates, 'uncertain' if its partial date straddles them."""
+        return "yes"
 
     def prefetch(self, ids) -> None:
         """Load these records ahead of use (a no-op in memory; batched from the cache)."""
@@ -146,7 +155,7 @@ class BaseKB:
         if rec is None:
             return None
         return {"label": label_of(rec), "publisher": rec.get("publisher"), "published": rec.get("published"),
-                "url": rec.get("url")}
+                "url": rec.get("url"), "dated": dated_of(rec)}
 
     def prefetch_cards(self, ids) -> None:
         """Load the cards of many records ahead of use (batched from the cache)."""

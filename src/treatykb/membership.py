@@ -9,7 +9,8 @@ revocation, succession and continuation (the predecessor's membership ends,
 a continuing state carries it on); the treaty's own state; counts by status;
 and what the treaty's ledger says it covers ("complete as of ..." or
 "partial").  Every answer is computed as of a date, from events that had
-happened by then; items whose partial date straddles it are listed as uncertain.
+happened by then (the dated view, `view.dated`); items whose partial date
+straddles it are listed as uncertain.
 Does not own: rendering, resolving REFs.
 """
 
@@ -20,6 +21,7 @@ import re
 
 from .kb import KB, date_key
 from .model import CONSENT_ACTIONS, PARTY_ACTIONS, parse_date
+from .view import dated, known_by
 
 _ORDER = {"signature": 0, "advice-and-consent": 1, **{k: 2 for k in CONSENT_ACTIONS},
           "instruments-exchanged": 3, "entry-into-force": 4, "suspension": 5, "resumption": 5,
@@ -28,21 +30,6 @@ _ORDER = {"signature": 0, "advice-and-consent": 1, **{k: 2 for k in CONSENT_ACTI
 _BINDING = (*CONSENT_ACTIONS, "instruments-exchanged")
 _PERIOD_RE = re.compile(r"\b(\d+|one|two|three|six|twelve)\s*(day|month|year)s?", re.I)
 _WORDS = {"one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12}
-
-
-def known_by(text: str | None, as_of: str | None) -> str:
-    """'yes' if an item dated `text` had certainly happened by the end of
-    `as_of`, 'no' if certainly not, 'uncertain' if the dates overlap."""
-    if as_of is None:
-        return "yes"
-    if not text:
-        return "uncertain"
-    d, a = parse_date(text), parse_date(as_of)
-    if d.hi <= a.hi:  # every day the item may denote is on or before the last day of as_of
-        return "yes"
-    if d.lo > a.hi:
-        return "no"
-    return "uncertain"
 
 
 def treaty_events(kb: KB, treaty: str) -> list[dict]:
@@ -122,12 +109,14 @@ def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
 
     Returns {"treaty", "as_of", "state", "state_since", "uncertain", "parties",
     "counts", "ledger"}; rows are sorted bound first, then by label."""
+    kb = dated(kb, as_of)
+    as_of = kb.as_of
     rec = kb.records[treaty]
     happened, uncertain = [], []
     events = treaty_events(kb, treaty)
     kb.prefetch_cards([e["id"] for e in events] + [a for e in events for a in e.get("actors", ())])
     for e in events:
-        k = known_by(e["date"], as_of)
+        k = kb.certainty(e["id"])
         if k == "yes":
             happened.append(e)
         elif k == "uncertain":
@@ -177,14 +166,15 @@ def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
     for row in rows.values():
         row.pop("_from_ledger", None)
     out = sorted(rows.values(), key=lambda r: (not r["bound"], r["party"]["label"].casefold()))
-    return {"treaty": kb.ref(treaty), "as_of": as_of, "state": state, "state_since": since,
+    return {"treaty": kb.ref(treaty), "as_of": as_of, "known_at": kb.known_at, "state": state, "state_since": since,
             "uncertain": uncertain, "parties": out, "counts": _counts(out),
             "ledger": ledger_summary(kb, treaty, len(out))}
 
 
 def party_rows(res: dict) -> list[dict]:
     """The rows of a `parties_status` result with the treaty's state on each (for tables and CSV)."""
-    extra = {"treaty_state": res["state"], "treaty_state_since": res["state_since"], "as_of": res["as_of"]}
+    extra = {"treaty_state": res["state"], "treaty_state_since": res["state_since"], "as_of": res["as_of"],
+             "known_at": res["known_at"]}
     return [r | extra for r in res["parties"]]
 
 
@@ -302,7 +292,8 @@ def ledger_summary(kb: KB, treaty: str, recorded: int) -> dict:
 def non_parties(kb: KB, treaty: str, as_of: str | None = None) -> list[dict]:
     """States of the KB that had taken no action on `treaty` by the date
     (former states, which have no ISO 3166-1 alpha-2 code, are left out)."""
-    acted = {r["party"]["id"] for r in parties_status(kb, treaty, as_of)["parties"]}
+    kb = dated(kb, as_of)
+    acted = {r["party"]["id"] for r in parties_status(kb, treaty)["parties"]}
     out = []
     for p in kb.by_kind.get("party", ()):
         rec = kb.records[p]
@@ -316,10 +307,11 @@ def non_parties(kb: KB, treaty: str, as_of: str | None = None) -> list[dict]:
 
 def memberships(kb: KB, party: str, as_of: str | None = None) -> list[dict]:
     """Every treaty `party` took an action on, with its status there as of the date."""
+    kb = dated(kb, as_of)
     treaties = sorted({t for rel, t in kb.out.get(party, ()) if rel == "party-to"})
     rows = []
     for t in treaties:
-        res = parties_status(kb, t, as_of)
+        res = parties_status(kb, t)
         mine = next((r for r in res["parties"] if r["party"]["id"] == party), None)
         if mine:
             rows.append({"treaty": kb.ref(t), "status": mine["status"], "bound": mine["bound"],
@@ -334,5 +326,5 @@ def membership_series(kb: KB, treaty: str) -> list[tuple[int, int]]:
         return []
     first = parse_date(events[0]["date"]).iso_lo()[:4]
     last = max(int(first), _dt.date.today().year)
-    return [(y, parties_status(kb, treaty, f"{y}-12-31")["counts"]["bound"])
+    return [(y, parties_status(dated(kb, f"{y}-12-31"), treaty)["counts"]["bound"])
             for y in range(int(first), last + 1)]

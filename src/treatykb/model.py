@@ -510,6 +510,12 @@ def label_of(rec: dict) -> str:
     return rec.get(LABEL_FIELD[rec["_kind"]]) or rec["id"]
 
 
+def dated_of(rec: dict) -> str | None:
+    """When a record happened: an event's date, a claim's assertion; None for the undated kinds."""
+    kind = rec["_kind"]
+    return rec.get("date") if kind == "event" else rec.get("asserted") if kind == "claim" else None
+
+
 # Every diagnostic code treatykb emits, with what it means (README lists them;
 # tests/test_diagnostics.py holds one reproducer per code).
 DIAG_CODES: dict[str, str] = {

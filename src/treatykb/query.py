@@ -27,7 +27,8 @@ from .model import (
 
 
 def _refs(kb: KB, ids) -> list[dict]:
-    return [kb.ref(i) for i in ids or ()]
+    """References to the records the (dated) KB shows."""
+    return [kb.ref(i) for i in ids or () if kb.card(i) is not None]
 
 
 def citations(kb: KB, rec: dict) -> list[dict]:
@@ -84,6 +85,7 @@ def event_row(kb: KB, e: dict) -> dict:
         "summary": e.get("summary"),
         "sources": citations(kb, e),
         "ledger": e.get("ledger"),
+        "as_of_uncertain": kb.certainty(e["id"]) == "uncertain",
     }
 
 
@@ -230,6 +232,7 @@ def claim_row(kb: KB, c: dict, disputed_by: list[str] | None = None) -> dict:
         "disputed": bool(disputed_by),
         "disputed_by": sorted(disputed_by or []),
         "sources": citations(kb, c),
+        "as_of_uncertain": kb.certainty(c["id"]) == "uncertain",
     }
 
 
@@ -288,10 +291,9 @@ def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None 
 # show
 
 
-def lifecycle(kb: KB, treaty_id: str, as_of: str | None = None) -> dict:
-    """A treaty's dates, derived from its events (never typed twice)."""
-    from .membership import known_by
-
+def lifecycle(kb: KB, treaty_id: str) -> dict:
+    """A treaty's dates, derived from its events (never typed twice): only
+    events that had certainly happened by the view's date count."""
     firsts: dict[str, dict] = {}
     for rel, src in kb.inc.get(treaty_id, ()):
         if rel != "concerns":
@@ -300,7 +302,7 @@ def lifecycle(kb: KB, treaty_id: str, as_of: str | None = None) -> dict:
         if e["_kind"] != "event" or e["treaties"][0] != treaty_id:
             continue  # a lifecycle event marks the lifecycle of the first treaty it lists
         k = e["kind"]
-        if as_of is not None and known_by(e["date"], as_of) != "yes":
+        if kb.certainty(src) != "yes":
             continue
         if k in ("signature", "entry-into-force", "termination", "expiry", "withdrawal"):
             cur = firsts.get(k)
@@ -327,19 +329,13 @@ def _plain(value):
     return value
 
 
-def _dated(rec: dict) -> str | None:
-    return rec.get("date") or rec.get("asserted") if rec["_kind"] in ("event", "claim") else None
-
-
 def show(kb: KB, rid: str, as_of: str | None = None) -> dict:
-    """One record, its fields and relations; with `as_of`, relations to events
-    and claims dated after it are left out and the lifecycle is as of then."""
-    from .membership import known_by
+    """One record, its fields and relations, as the (dated) KB shows them: seen
+    at a date, relations to what came later are absent and the lifecycle and
+    memberships are those of that date."""
+    from .view import dated
 
-    def visible(other: str) -> bool:
-        return as_of is None or known_by(_dated(kb.records[other]), as_of) != "no" \
-            if kb.records[other]["_kind"] in ("event", "claim") else True
-
+    kb = dated(kb, as_of)
     rec = kb.records[rid]
     kind = rec["_kind"]
     tail = ("aliases", "wikidata", "notes", "sources")
@@ -352,21 +348,19 @@ def show(kb: KB, rid: str, as_of: str | None = None) -> dict:
         "file": rec["_loc"][0],
         "line": rec["_loc"][1],
         "fields": fields,
-        "outgoing": [dict(relation=rel, **kb.ref(t), record=kb.records[t]["_kind"])
-                     for rel, t in sorted(kb.out.get(rid, ())) if visible(t)],
-        "incoming": [dict(relation=rel, **kb.ref(s), record=kb.records[s]["_kind"])
-                     for rel, s in sorted(kb.inc.get(rid, ())) if visible(s)],
+        "outgoing": [dict(relation=rel, **kb.ref(t), record=kb.kind_of(t)) for rel, t in sorted(kb.out.get(rid, ()))],
+        "incoming": [dict(relation=rel, **kb.ref(s), record=kb.kind_of(s)) for rel, s in sorted(kb.inc.get(rid, ()))],
     }
-    if as_of is not None:
-        out["as_of"] = as_of
+    if kb.as_of is not None or kb.known_at is not None:
+        out["as_of"], out["known_at"] = kb.as_of, kb.known_at
         if kind in ("event", "claim"):
-            out["as_of_known"] = known_by(_dated(rec), as_of)
+            out["as_of_known"] = kb.certainty(rid)
     if kind == "treaty":
-        out["lifecycle"] = lifecycle(kb, rid, as_of)
+        out["lifecycle"] = lifecycle(kb, rid)
     if kind == "party" and rec.get("type") == "state":  # its status in every treaty it acted on
         from .membership import memberships
 
-        out["treaties"] = memberships(kb, rid, as_of)
+        out["treaties"] = memberships(kb, rid)
     if kind == "claim":
         out["fields"]["value_text"] = format_quantity(rec.get("value")) or None
         out["sources"] = citations(kb, rec)

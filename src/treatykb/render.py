@@ -33,21 +33,21 @@ TIMELINE_COLS = [
     Col("date", "Date"), Col("type", "Type"), Col("kind", "Kind"), Col("id", "Id"), Col("title", "Title"),
     Col("place", "Place"), Col("participants", "Participants", "refs"), Col("treaties", "Treaties", "refs"),
     Col("systems", "Systems", "refs"), Col("according_to", "According to", "refs"),
-    Col("sources", "Sources", "cites")]
+    Col("sources", "Sources", "cites"), Col("as_of_uncertain", "As-of uncertain", "bool")]
 PARTY_COLS = [
     Col("party", "Party", "ref"), Col("status", "Status"), Col("bound", "Bound", "bool"),
     Col("signed", "Signed"), Col("consented", "Consent"), Col("in_force_from", "In force from"),
     Col("suspended", "Suspended"), Col("withdrawal_notice", "Withdrawal notice"),
     Col("withdrawn", "Withdrawn"), Col("revoked", "Revoked"), Col("steps", "Steps"),
     Col("treaty", "Treaty", "ref"), Col("treaty_state", "Treaty state"),
-    Col("treaty_state_since", "Since"), Col("as_of", "As of")]
+    Col("treaty_state_since", "Since"), Col("as_of", "As of"), Col("known_at", "Known at")]
 CLAIM_COLS = [
     Col("id", "Id"), Col("subject", "Subject", "ref"), Col("topic", "Topic"), Col("claimant", "Claimant", "ref"),
     Col("speaker", "Speaker", "ref"), Col("asserted", "Asserted"), Col("holds", "Holds"), Col("stance", "Stance"),
     Col("value_text", "Value"), Col("verdict", "Verdict"), Col("treaty", "Treaty", "ref"),
     Col("summary", "Summary"), Col("responds_to", "Responds to", "refs"), Col("evidence", "Evidence", "refs"),
     Col("disputed", "Disputed", "bool"), Col("disputed_by", "Disputed by", "list"),
-    Col("sources", "Sources", "cites")]
+    Col("sources", "Sources", "cites"), Col("as_of_uncertain", "As-of uncertain", "bool")]
 SEARCH_COLS = [Col("record", "Record"), Col("id", "Id"), Col("label", "Label"), Col("field", "Field"),
                Col("text", "Matching text")]
 
