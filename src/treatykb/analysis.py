@@ -11,7 +11,8 @@ Does not own: rendering, resolving REFs, the graph (`kb`).
 
 from __future__ import annotations
 
-from .kb import KB, date_key
+from .kb import BaseKB, date_key
+from .membership import parties_status, treaty_events  # noqa: F401 (re-exported)
 from .model import (
     Interval,
     format_quantity,
@@ -19,16 +20,14 @@ from .model import (
     parse_date,
     quantity_interval,
 )
-from .membership import parties_status, treaty_events  # noqa: F401 (re-exported)
 from .query import claim_row, disputes_among
 from .view import dated, known_by  # noqa: F401 (re-exported)
-
 
 # --------------------------------------------------------------------------
 # Disputes and threads
 
 
-def disputes(kb: KB, ids: list[str] | None = None, as_of: str | None = None) -> list[dict]:
+def disputes(kb: BaseKB, ids: list[str] | None = None, as_of: str | None = None) -> list[dict]:
     """Groups of mutually contradicting claims (same subject and topic), among
     the claims the (dated) KB shows."""
     kb = dated(kb, as_of)
@@ -71,7 +70,7 @@ def disputes(kb: KB, ids: list[str] | None = None, as_of: str | None = None) -> 
     return groups
 
 
-def thread(kb: KB, claim: str, as_of: str | None = None) -> list[dict]:
+def thread(kb: BaseKB, claim: str, as_of: str | None = None) -> list[dict]:
     """The tree(s) of claims answering each other that contain `claim`.
 
     Roots are the claims (reachable upward through responds_to) that respond
@@ -79,8 +78,9 @@ def thread(kb: KB, claim: str, as_of: str | None = None) -> list[dict]:
     """
     kb = dated(kb, as_of)
     if claim not in kb.records:
-        from .view import NotYet
+        from .view import DatedView, NotYet
 
+        assert isinstance(kb, DatedView)  # only a view hides a record a REF resolved to
         raise NotYet(claim, claim, kb.why_hidden(claim), kb)
 
     def ok(c):
@@ -206,7 +206,7 @@ def claim_measure(claim: dict, treaty: dict | None = None) -> str:
     return claim["topic"]
 
 
-def evaluate(kb: KB, claim: dict, treaty: str) -> dict:
+def evaluate(kb: BaseKB, claim: dict, treaty: str) -> dict:
     """Verdict of one claim's figure under `treaty`'s limits, with reasoning."""
     t = kb.records[treaty]
     subject = kb.records.get(claim["subject"])
@@ -226,7 +226,9 @@ def evaluate(kb: KB, claim: dict, treaty: str) -> dict:
         note = " (the figure is approximate)"
     else:
         note = ""
-    prohibitions, ceilings, excluded = [], [], []
+    prohibitions: list[tuple] = []
+    ceilings: list[tuple] = []
+    excluded: list = []
     for lim in limits:
         ok, why = _applies(lim, system)
         if not ok:
@@ -281,7 +283,7 @@ def evaluate(kb: KB, claim: dict, treaty: str) -> dict:
                    "reason": f"the claimed {measure} ({claimed}) straddles the ceiling ({ceiling})"}
 
 
-def compliance(kb: KB, ref: str, as_of: str | None = None) -> list[dict]:
+def compliance(kb: BaseKB, ref: str, as_of: str | None = None) -> list[dict]:
     """For a system: each claim about a limited characteristic, evaluated under
     the treaty at issue (or every treaty limiting it).  For a treaty: the same
     for every system claimed about under it (the systems x claimants matrix)."""
@@ -309,9 +311,11 @@ def compliance(kb: KB, ref: str, as_of: str | None = None) -> list[dict]:
             rows.append({
                 "subject": cr["subject"], "treaty": ev["treaty"], "claimant": cr["claimant"],
                 "speaker": cr["speaker"], "claim": {"id": cr["id"], "label": cr["summary"]},
-                "asserted": cr["asserted"], "stance": cr["stance"], "measure": claim_measure(c, kb.records[ev["treaty"]["id"]]),
+                "asserted": cr["asserted"], "stance": cr["stance"],
+                "measure": claim_measure(c, kb.records[ev["treaty"]["id"]]),
                 "claimed": ev["claimed"], "verdict": ev["verdict"], "limit": ev["limit"],
-                "reason": ev["reason"] + (" — note: the claimant DENIES this figure" if c["stance"] == "denies" else ""),
+                "reason": ev["reason"] + (" — note: the claimant DENIES this figure"
+                                          if c["stance"] == "denies" else ""),
                 "sources": cr["sources"],
             })
     return rows

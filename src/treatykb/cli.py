@@ -18,8 +18,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from . import __version__
-from .entry import _quiet_pipe
-from .exitcodes import ExitCode
+from .exitcodes import ExitCode, quiet_pipe
 from .model import KIND_NAMES
 
 app = typer.Typer(
@@ -108,7 +107,7 @@ def guarded(fn):
             _err(f"the knowledge base has {len(errors)} error(s){more}; run 'treatykb check' to see them all")
             code = ExitCode.INVALID_DATA
         except BrokenPipeError:
-            _quiet_pipe()
+            quiet_pipe()
             code = ExitCode.BROKEN_PIPE
         except KeyboardInterrupt:
             code = ExitCode.INTERRUPTED
@@ -174,7 +173,7 @@ def _write_file(path: str, text: str) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        raise Fail(ExitCode.INVALID_DATA, f"cannot write {path}: {e.strerror or e}")
+        raise Fail(ExitCode.INVALID_DATA, f"cannot write {path}: {e.strerror or e}") from None
 
 
 def _check_date(text: Optional[str], opt: str) -> Optional[str]:
@@ -185,7 +184,7 @@ def _check_date(text: Optional[str], opt: str) -> Optional[str]:
     try:
         parse_date(text)
     except ValueError as e:
-        raise Fail(ExitCode.USAGE, f"{opt}: {e}")
+        raise Fail(ExitCode.USAGE, f"{opt}: {e}") from None
     return text
 
 
@@ -377,10 +376,10 @@ def list_(
     rows = query.list_records(kb, k, treaty=t, party=p, where=conds)
     spec = SCHEMA[k]
     cols = []
-    for c in query.LIST_COLUMNS[k]:
-        f = spec.get(c)
-        typ = "ref" if f is not None and f.type == "ref" else "refs" if f is not None and f.type == "refs" else "text"
-        cols.append(Col(c, c.replace("_", " ").capitalize().replace("Value text", "Value"), typ))
+    for name in query.LIST_COLUMNS[k]:
+        fdef = spec.get(name)
+        typ = fdef.type if fdef is not None and fdef.type in ("ref", "refs") else "text"
+        cols.append(Col(name, name.replace("_", " ").capitalize().replace("Value text", "Value"), typ))
     _emit(rows, _format(format), cols, color, title=f"{len(rows)} {kind}")
 
 
@@ -513,7 +512,8 @@ def thread(
 
     Example: treatykb thread ru-mk41-launchers-violate-inf
     """
-    from .analysis import flatten_thread, thread as build
+    from .analysis import flatten_thread
+    from .analysis import thread as build
     from .render import CLAIM_COLS, json_text, thread_view
 
     kb = _kb(data, as_of, known_at)
@@ -757,8 +757,8 @@ def check(
     elif format == "github":
         for d in diags:
             msg = inert(d.message).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            path = inert(d.path).replace(",", "%2C").replace(":", "%3A")
-            sys.stdout.write(f"::{d.severity} file={path},line={d.line},col={d.col},title={d.code}::{msg}\n")
+            where = inert(d.path).replace(",", "%2C").replace(":", "%3A")
+            sys.stdout.write(f"::{d.severity} file={where},line={d.line},col={d.col},title={d.code}::{msg}\n")
     else:
         raise Fail(ExitCode.USAGE, f"--format: use text, json or github, not '{format}'")
     files = len({r["_loc"][0] for r in records})

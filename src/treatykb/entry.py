@@ -7,16 +7,9 @@ the fast path (`fast`) declines the call.
 
 from __future__ import annotations
 
-import os
 import sys
 
-
-def _quiet_pipe() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+from .exitcodes import quiet_pipe
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
 
         app(args=args, prog_name="treatykb")
     except BrokenPipeError:
-        _quiet_pipe()
+        quiet_pipe()
         sys.exit(141)
     except KeyboardInterrupt:
         sys.exit(130)

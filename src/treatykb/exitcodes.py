@@ -1,6 +1,19 @@
-"""Process exit codes (documented in the README); one enum, used by the CLI."""
+"""How the process ends: exit codes (documented in the README; one enum) and a
+quiet end when the reader of stdout has gone away."""
 
 import enum
+import os
+import sys
+
+
+def quiet_pipe() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush of a
+    broken pipe prints nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 class ExitCode(enum.IntEnum):

@@ -90,6 +90,12 @@ def subgraph(kb, ids: list[str]):
 
 
 def write(kb, ids: list[str], fmt: str, out: TextIO | None = None, directory: str | None = None) -> None:
+    """Write `ids` of `kb` as `fmt`: into `directory` for the CSV bundle, else to `out`."""
+    if fmt == "csv":
+        assert directory is not None
+        write_csv_bundle(kb, ids, directory)
+        return
+    assert out is not None
     if fmt in ("graphml", "gexf"):
         import networkx as nx
 
@@ -109,8 +115,6 @@ def write(kb, ids: list[str], fmt: str, out: TextIO | None = None, directory: st
         for i in ids:
             out.write(json.dumps({"kind": kb.records[i]["_kind"], **plain_record(kb.records[i])},
                                  ensure_ascii=False) + "\n")
-    elif fmt == "csv":
-        write_csv_bundle(kb, ids, directory)
     elif fmt == "turtle":
         write_turtle(kb, ids, out)
     elif fmt == "jsonld":

@@ -133,7 +133,7 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
             try:
                 parse_date(opts[key])
             except ValueError:
-                raise _Fallback
+                raise _Fallback from None
     kb, diags = open_kb(str(resolve_data_dir(opts.get("data") or os.environ.get("TREATYKB_DATA") or None)))
     if any(d.severity == "error" for d in diags):
         raise _Fallback
@@ -162,7 +162,7 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
     try:
         ids = [kb.resolve(r) for r in pos]
     except RefError:
-        raise _Fallback
+        raise _Fallback from None
     if cmd == "show":
         results = [query.show(kb, i) for i in ids]
         if fmt == "json":
@@ -194,7 +194,7 @@ def _parties(kb, pos: list[str], fmt: str) -> str:
     try:
         tid = kb.resolve(pos[0], ("treaty",))
     except RefError:
-        raise _Fallback
+        raise _Fallback from None
     res = parties_status(kb, tid)
     if fmt == "json":
         return json_text(res) + "\n"

@@ -13,9 +13,14 @@ Does not own: reading or checking files (`validate`), answering questions
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, dated_of, label_of, parse_date, search_texts, words_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the warm path
+    from typing import Any
 
 ENV_VAR = "TREATYKB_DATA"
 ENTITY_KINDS = ("treaty", "party", "person", "system")
@@ -24,7 +29,7 @@ ENTITY_KINDS = ("treaty", "party", "person", "system")
 class RefError(Exception):
     """A REF that resolves to nothing or to several records."""
 
-    def __init__(self, ref: str, candidates: list[str], ambiguous: bool, kb: "KB"):
+    def __init__(self, ref: str, candidates: list[str], ambiguous: bool, kb: BaseKB):
         self.ref, self.candidates, self.ambiguous = ref, candidates, ambiguous
         if ambiguous:
             shown = ", ".join(f"{c} ({kb.records[c]['_kind']}: {kb.label(c)})" for c in candidates[:10])
@@ -110,8 +115,11 @@ def relations_of(rec: dict, exists) -> list[tuple[str, str, str]]:
         for p in rec.get("actors", ()):  # only the acting state gains a status, never a depositary
             if exists(p) == "party":
                 out.append((p, "party-to", rec["treaties"][0]))  # the action's treaty is the first listed
-    seen: set = set()
-    return [r for r in out if exists(r[2]) and not (r in seen or seen.add(r))]
+    kept: dict[tuple[str, str, str], None] = {}
+    for r in out:
+        if exists(r[2]):
+            kept.setdefault(r)
+    return list(kept)
 
 
 class BaseKB:
@@ -119,10 +127,11 @@ class BaseKB:
     cache (`store.StoredKB`): `records`, `out`, `inc`, `by_kind`, `relations`
     and a full-text `search_candidates`; names, resolution and the graph here."""
 
-    records: dict
-    out: dict
-    inc: dict
-    by_kind: dict
+    records: Mapping[str, dict]
+    out: Mapping[str, list]
+    inc: Mapping[str, list]
+    by_kind: Mapping[str, list]
+    relations: list
     _graph = None
     # the date the KB is seen at (see `view.dated`): None = everything, as recorded now
     as_of: str | None = None
@@ -140,6 +149,12 @@ class BaseKB:
         raise NotImplementedError
 
     def _all_names(self):  # (key, id, kind) for every name
+        raise NotImplementedError
+
+    def complete(self, prefix: str) -> list[str]:  # names starting with prefix (shell completion)
+        raise NotImplementedError
+
+    def search_candidates(self, words: list[str]) -> list[str]:  # ids having every word
         raise NotImplementedError
 
     def label(self, rid: str) -> str:
@@ -160,7 +175,8 @@ class BaseKB:
     def prefetch_cards(self, ids) -> None:
         """Load the cards of many records ahead of use (batched from the cache)."""
 
-    def ref(self, rid: str | None) -> dict | None:
+    def ref(self, rid: str | None) -> Any:  # dict for an id, None for None
+        """{id, label} of a record (None for None): what a row shows of a reference."""
         if rid is None:
             return None
         c = self.card(rid)
@@ -253,7 +269,7 @@ class BaseKB:
                     seen[v] = d
                     nxt.append(v)
                     rows.append({"depth": d, "from": self.ref(u), "relation": rel, "direction": direction,
-                                 "record": self.records[v]["_kind"], **self.ref(v)})
+                                 "record": self.records[v]["_kind"], "id": v, "label": self.label(v)})
             frontier = nxt
         if kinds:
             rows = [r for r in rows if r["record"] in kinds]
@@ -279,7 +295,7 @@ class BaseKB:
         out = []
         for p in sorted(paths):
             steps = []
-            for u, v in zip(p, p[1:]):
+            for u, v in zip(p, p[1:], strict=False):
                 if g.has_edge(u, v):
                     rel, direction = sorted(g[u][v])[0], "out"
                 else:

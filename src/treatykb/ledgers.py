@@ -78,7 +78,7 @@ def finish(records: list[dict]) -> tuple[list[dict], list[Diagnostic]]:
     """Whole-KB pass over checked records: title each ledger event with the
     labels of its actor and treaty, and keep one event per act where a
     hand-written event records the same act (same treaty, actor and kind)."""
-    ids = {}
+    ids: dict[str, dict] = {}
     for r in records:
         ids.setdefault(r["id"], r)
     hand: dict[tuple, list[dict]] = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from .kb import KB, date_key
+from .kb import BaseKB, date_key
 from .model import CONSENT_ACTIONS, PARTY_ACTIONS, parse_date
 from .view import dated, known_by
 
@@ -32,7 +32,7 @@ _PERIOD_RE = re.compile(r"\b(\d+|one|two|three|six|twelve)\s*(day|month|year)s?"
 _WORDS = {"one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12}
 
 
-def treaty_events(kb: KB, treaty: str) -> list[dict]:
+def treaty_events(kb: BaseKB, treaty: str) -> list[dict]:
     """Events that are actions on `treaty` itself: those listing it first."""
     sources = [s for rel, s in kb.inc.get(treaty, ()) if rel == "concerns"]
     kb.prefetch(sources)
@@ -63,11 +63,11 @@ def period_end(start: str, period: str | None) -> str | None:
     return _dt.date(y, mo, min(day.day, last)).isoformat()
 
 
-def _step(kb: KB, e: dict) -> dict:
+def _step(kb: BaseKB, e: dict) -> dict:
     return {"action": e["kind"], "date": e["date"], "event": kb.ref(e["id"])}
 
 
-def _new_row(kb: KB, treaty: str, p: str) -> dict:
+def _new_row(kb: BaseKB, treaty: str, p: str) -> dict:
     return {"treaty": kb.ref(treaty), "party": kb.ref(p), "status": "", "bound": False,
             "signed": None, "consented": None, "in_force_from": None, "suspended": None,
             "resumed": None, "withdrawal_notice": None, "withdrawn": None, "withdrawal_derived": False,
@@ -104,7 +104,7 @@ def _apply(row: dict, e: dict) -> None:
         row["revoked"] = e["date"]
 
 
-def parties_status(kb: KB, treaty: str, as_of: str | None = None) -> dict:
+def parties_status(kb: BaseKB, treaty: str, as_of: str | None = None) -> dict:
     """Each state's standing in `treaty` as of a date, derived from its actions.
 
     Returns {"treaty", "as_of", "state", "state_since", "uncertain", "parties",
@@ -178,7 +178,7 @@ def party_rows(res: dict) -> list[dict]:
     return [r | extra for r in res["parties"]]
 
 
-def _successions(kb: KB, rows: dict, happened: list[dict]) -> None:
+def _successions(kb: BaseKB, rows: dict, happened: list[dict]) -> None:
     """A succession by a predecessor's successor states ends the predecessor's own membership."""
     for e in happened:
         if e["kind"] != "succession":
@@ -206,7 +206,7 @@ def _treaty_state(rec: dict, rows: dict, eif, ended) -> tuple[str, str | None]:
     return "in force", eif["date"]
 
 
-def _status(kb: KB, row: dict, ended: str | None, since: str | None) -> tuple[str, bool]:
+def _status(kb: BaseKB, row: dict, ended: str | None, since: str | None) -> tuple[str, bool]:
     """(status text, bound) for one row; `ended` is the treaty's end state, if any."""
     if row["continued_by"]:
         cb = row["continued_by"]
@@ -273,7 +273,7 @@ def _counts(rows: list[dict]) -> dict:
     return c
 
 
-def ledger_summary(kb: KB, treaty: str, recorded: int) -> dict:
+def ledger_summary(kb: BaseKB, treaty: str, recorded: int) -> dict:
     """What the treaty's ledger says it covers: complete as of a date, or partial."""
     ids = [s for rel, s in kb.inc.get(treaty, ()) if rel == "ledger-of"]
     if not ids:
@@ -289,12 +289,12 @@ def ledger_summary(kb: KB, treaty: str, recorded: int) -> dict:
             "text": text}
 
 
-def non_parties(kb: KB, treaty: str, as_of: str | None = None) -> list[dict]:
+def non_parties(kb: BaseKB, treaty: str, as_of: str | None = None) -> list[dict]:
     """States of the KB that had taken no action on `treaty` by the date
     (former states, which have no ISO 3166-1 alpha-2 code, are left out)."""
     kb = dated(kb, as_of)
     acted = {r["party"]["id"] for r in parties_status(kb, treaty)["parties"]}
-    out = []
+    out: list[dict] = []
     for p in kb.by_kind.get("party", ()):
         rec = kb.records[p]
         if rec.get("type") != "state" or p in acted or not rec.get("iso"):
@@ -305,7 +305,7 @@ def non_parties(kb: KB, treaty: str, as_of: str | None = None) -> list[dict]:
     return out
 
 
-def memberships(kb: KB, party: str, as_of: str | None = None) -> list[dict]:
+def memberships(kb: BaseKB, party: str, as_of: str | None = None) -> list[dict]:
     """Every treaty `party` took an action on, with its status there as of the date."""
     kb = dated(kb, as_of)
     treaties = sorted({t for rel, t in kb.out.get(party, ()) if rel == "party-to"})
@@ -319,7 +319,7 @@ def memberships(kb: KB, party: str, as_of: str | None = None) -> list[dict]:
     return rows
 
 
-def membership_series(kb: KB, treaty: str) -> list[tuple[int, int]]:
+def membership_series(kb: BaseKB, treaty: str) -> list[tuple[int, int]]:
     """(year, states bound at the end of that year) from the first action to this year."""
     events = treaty_events(kb, treaty)
     if not events:

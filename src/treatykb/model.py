@@ -548,7 +548,8 @@ DIAG_CODES: dict[str, str] = {
     "wrong-ref-kind": "a reference to a record of the wrong kind",
     "self-reference": "a record that refers to itself",
     "ref-cycle": "responds_to links that form a cycle",
-    "date-order": "impossible date order (in force before signed, a reply before its claim, a role ending before it starts)",
+    "date-order": "impossible date order (in force before signed, a reply before its claim, "
+                  "a role ending before it starts)",
     "unsafe-char": "(warning) a control, escape or bidi character in text",
     "no-data": "the data directory is missing or holds no .yaml files",
     "io": "a file or directory that cannot be read",

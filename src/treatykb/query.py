@@ -10,7 +10,7 @@ Does not own: resolving the KB location or rendering.
 
 from __future__ import annotations
 
-from .kb import KB, date_key
+from .kb import BaseKB, date_key
 from .model import (
     KINDS,
     SCHEMA,
@@ -26,12 +26,12 @@ from .model import (
 )
 
 
-def _refs(kb: KB, ids) -> list[dict]:
+def _refs(kb: BaseKB, ids) -> list[dict]:
     """References to the records the (dated) KB shows."""
     return [kb.ref(i) for i in ids or () if kb.card(i) is not None]
 
 
-def citations(kb: KB, rec: dict) -> list[dict]:
+def citations(kb: BaseKB, rec: dict) -> list[dict]:
     out = []
     for c in rec.get("sources", ()):
         src = kb.card(c["source"]) or {"label": c["source"]}
@@ -70,7 +70,7 @@ def _mentions(rec: dict, rid: str) -> bool:
     return False
 
 
-def event_row(kb: KB, e: dict) -> dict:
+def event_row(kb: BaseKB, e: dict) -> dict:
     return {
         "type": "event",
         "date": e["date"],
@@ -89,7 +89,7 @@ def event_row(kb: KB, e: dict) -> dict:
     }
 
 
-def fold_ledger_rows(kb: KB, rows: list[dict]) -> list[dict]:
+def fold_ledger_rows(kb: BaseKB, rows: list[dict]) -> list[dict]:
     """Per-state actions from a ledger, folded into one row per day, kind and
     treaty ("43 states deposit instruments of ratification of the NPT");
     the row keeps every state and every event id (`folded`)."""
@@ -118,7 +118,7 @@ def fold_ledger_rows(kb: KB, rows: list[dict]) -> list[dict]:
     return out
 
 
-def timeline(kb: KB, ids: list[str], *, include_claims: bool = False, date_from: str | None = None,
+def timeline(kb: BaseKB, ids: list[str], *, include_claims: bool = False, date_from: str | None = None,
              date_to: str | None = None, kinds: list[str] | None = None, expand: bool = False) -> list[dict]:
     """Dated events concerning any of `ids`, oldest first (claims too, if asked);
     ledger actions of several states on one day fold into one row unless `expand`."""
@@ -195,7 +195,7 @@ def _conflict(a: dict, b: dict) -> bool:
     return False
 
 
-def disputes_among(kb: KB, claim_ids) -> dict[str, list[str]]:
+def disputes_among(kb: BaseKB, claim_ids) -> dict[str, list[str]]:
     """For each claim, the claims (same subject and topic) that contradict it."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for cid in claim_ids:
@@ -211,7 +211,7 @@ def disputes_among(kb: KB, claim_ids) -> dict[str, list[str]]:
     return out
 
 
-def claim_row(kb: KB, c: dict, disputed_by: list[str] | None = None) -> dict:
+def claim_row(kb: BaseKB, c: dict, disputed_by: list[str] | None = None) -> dict:
     return {
         "id": c["id"],
         "subject": kb.ref(c["subject"]),
@@ -236,7 +236,7 @@ def claim_row(kb: KB, c: dict, disputed_by: list[str] | None = None) -> dict:
     }
 
 
-def _claim_ids_about(kb: KB, ids, by: bool) -> list[str]:
+def _claim_ids_about(kb: BaseKB, ids, by: bool) -> list[str]:
     rels = ("claimant", "speaker") if by else ("about", "treaty-at-issue")
     out: dict[str, None] = {}
     for r in ids:  # from the relation index, never a scan of all claims
@@ -259,7 +259,7 @@ def _linked(rec: dict):
         yield c["source"]
 
 
-def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None = None,
+def claims_about(kb: BaseKB, ids: list[str], *, by: bool = False, topic: str | None = None,
                  date_from: str | None = None, date_to: str | None = None) -> list[dict]:
     """Claims about `ids` (or made by them, with `by`), grouped by subject and
     topic, oldest assertion first within a group; contradictions marked."""
@@ -291,7 +291,7 @@ def claims_about(kb: KB, ids: list[str], *, by: bool = False, topic: str | None 
 # show
 
 
-def lifecycle(kb: KB, treaty_id: str) -> dict:
+def lifecycle(kb: BaseKB, treaty_id: str) -> dict:
     """A treaty's dates, derived from its events (never typed twice): only
     events that had certainly happened by the view's date count."""
     firsts: dict[str, dict] = {}
@@ -308,11 +308,11 @@ def lifecycle(kb: KB, treaty_id: str) -> dict:
             cur = firsts.get(k)
             if cur is None or date_key(e["date"]) < date_key(cur["date"]):
                 firsts[k] = e
-    out = {}
+    out: dict[str, dict | None] = {}
     for key, k in (("signed", "signature"), ("entered_into_force", "entry-into-force"),
                    ("terminated", "termination"), ("expired", "expiry")):
-        e = firsts.get(k)
-        out[key] = {"date": e["date"], "event": kb.ref(e["id"])} if e else None
+        first = firsts.get(k)
+        out[key] = {"date": first["date"], "event": kb.ref(first["id"])} if first else None
     # a bilateral treaty ends when either party's withdrawal takes effect
     w = firsts.get("withdrawal")
     if kb.records[treaty_id].get("type") == "bilateral" and w and not out["terminated"]:
@@ -329,7 +329,7 @@ def _plain(value):
     return value
 
 
-def show(kb: KB, rid: str, as_of: str | None = None) -> dict:
+def show(kb: BaseKB, rid: str, as_of: str | None = None) -> dict:
     """One record, its fields and relations, as the (dated) KB shows them: seen
     at a date, relations to what came later are absent and the lifecycle and
     memberships are those of that date."""
@@ -382,7 +382,7 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def list_records(kb: KB, kind: str, *, treaty: str | None = None, party: str | None = None,
+def list_records(kb: BaseKB, kind: str, *, treaty: str | None = None, party: str | None = None,
                  where: list[tuple[str, str]] | None = None) -> list[dict]:
     rows = []
     spec = SCHEMA[kind]
@@ -419,9 +419,9 @@ def list_records(kb: KB, kind: str, *, treaty: str | None = None, party: str | N
         rows.append({k: row.get(k) for k in LIST_COLUMNS[kind]})
     sort_col = {"event": "date", "claim": "asserted", "source": "published"}.get(kind)
     if sort_col:
-        rows.sort(key=lambda r: (date_key(r[sort_col]), r["id"]))
+        rows.sort(key=lambda r: (date_key(r[sort_col]), str(r["id"])))
     else:
-        rows.sort(key=lambda r: r["id"])
+        rows.sort(key=lambda r: str(r["id"]))
     return rows
 
 
@@ -437,7 +437,7 @@ def _matches(rec: dict, field: str, value: str) -> bool:
 # search
 
 
-def search(kb: KB, text: str, *, kinds: list[str] | None = None, limit: int | None = None) -> list[dict]:
+def search(kb: BaseKB, text: str, *, kinds: list[str] | None = None, limit: int | None = None) -> list[dict]:
     """Records in which every word of `text` starts a word of their names, aliases,
     titles, summaries, notes or quotes (found through a full-text index)."""
     words = words_of(text)
@@ -473,7 +473,7 @@ __all__ = [
 # stats
 
 
-def stats(kb: KB) -> list[dict]:
+def stats(kb: BaseKB) -> list[dict]:
     """Coverage of the KB as (section, key, label, count) rows."""
     rows: list[dict] = []
 

@@ -16,11 +16,13 @@ import csv
 import json
 import re
 from collections import namedtuple
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: importing typing costs a few ms at start-up
-    from typing import Callable, Iterable, TextIO
 
 from .model import UNSAFE_RE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing costs a few ms at start-up
+    from collections.abc import Callable, Iterable
+    from typing import TextIO
 
 FORMATS = ("table", "tsv", "json", "jsonl", "csv", "markdown")
 
@@ -185,6 +187,7 @@ def write_rows(rows: list[dict], fmt: str, out: TextIO, cols: list[Col], *,
             cells = [one_line(_label_text(r, c)).replace("|", "\\|") for c in cols]
             out.write("| " + " | ".join(cells) + " |\n")
     elif fmt == "table":
+        assert console_factory is not None  # a table needs a console
         console = console_factory()
         renderables = table(rows) if table else [generic_table(rows, cols, title)]
         for item in renderables:

@@ -43,7 +43,7 @@ def _field(f: F) -> dict:
     if t == "enums":
         return {"type": "array", "items": {"enum": list(f.values)}}
     if t == "quantity":
-        props = {k: {"type": "number"} for k in QUANTITY_KEYS if k not in ("unit", "approx")}
+        props: dict[str, dict] = {k: {"type": "number"} for k in QUANTITY_KEYS if k not in ("unit", "approx")}
         props["unit"] = {"enum": list(UNITS)}
         props["approx"] = {"type": "boolean"}
         return {"type": "object", "properties": props, "required": ["unit"], "additionalProperties": False}

@@ -210,7 +210,7 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
             rec["_pos"] = {k: tuple(v) for k, v in rec["_pos"].items()}
         ctx.records.extend(recs)
         ctx.diags.extend(Diagnostic(*d) for d in diags)
-        ctx.refs.extend(PendingRef(*r[:6], tuple(r[6]) if r[6] else None) for r in refs)
+        ctx.refs.extend(PendingRef(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]) if r[6] else None) for r in refs)
     progress.done()
     finish_records(ctx)
     for check in CHECKS:
@@ -253,6 +253,7 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
     import signal
     import tempfile
 
+    tmp: str | None
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".sqlite", dir=target.parent)
     os.close(fd)
     old_term = None
@@ -326,7 +327,13 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
     from .model import parse_date
 
     first = (conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]) + 1
-    records, rels, names, texts, life, dates, cards = [], [], [], [], [], [], []
+    records: list[tuple] = []
+    rels: list[tuple] = []
+    names: list[tuple] = []
+    texts: list[tuple] = []
+    life: list[tuple] = []
+    dates: list[tuple] = []
+    cards: list[tuple] = []
     for n, rec in enumerate(recs):
         rid, kind, (path, line, col) = rec["id"], rec["_kind"], rec["_loc"]
         records.append((first + n, rid, kind, path, line, col, record_json(rec)))
@@ -367,7 +374,6 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
     checks (a file with errors, an id that moved or changed kind, a broken
     reference, date order or response cycle): the caller then rebuilds
     everything and reports every problem."""
-    from .model import parse_date
     from .validate import Context, check_file, read_bytes
 
     if ro_conn.execute("SELECT 1 FROM diags WHERE severity='error' LIMIT 1").fetchone():
@@ -497,7 +503,7 @@ def _incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn):
                                   changed_claims).fetchall()
         if pairs:
             ids = list({x for pair in pairs for x in pair})
-            dates = {}
+            dates: dict[str, tuple] = {}
             for i in range(0, len(ids), 500):
                 chunk = ids[i:i + 500]
                 dates.update((r, (lo, hi)) for r, lo, hi in conn.execute(
@@ -665,6 +671,8 @@ class _ByKind(Mapping):
 
 class StoredKB(BaseKB):
     """A KB answering from the compiled cache: only the rows a query needs are read."""
+
+    records: _Records
 
     def prefetch(self, ids) -> None:
         self.records.prefetch(ids)

@@ -15,14 +15,12 @@ text as strings, quantities as dicts of numbers, sources as a list of
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from dataclasses import dataclass, field
 
 from . import yamlio
 from .files import MAX_FILE_BYTES, find_files, read_bytes  # noqa: F401 (re-exported)
 from .model import (
-    KIND_DIRS,
     LEDGER_ENTRY,
     PARTY_ACTIONS,
     QUANTITY_KEYS,
@@ -126,8 +124,9 @@ def check_record(ctx: Context, path: str, kind: str, m: Map) -> None:
     if kind == "event" and rec.get("kind") in PARTY_ACTIONS and not rec.get("actors"):
         at = rec["_pos"].get("kind", m.at)
         ctx.diags.append(Diagnostic(path, at[0], at[1], "error", "missing-actor",
-                                    f"event '{rec['id']}' is {_article(rec['kind'])} {rec['kind']} but names no acting state: add "
-                                    f"'actors: [...]' (participants such as depositaries gain no status)"))
+                                    f"event '{rec['id']}' is {_article(rec['kind'])} {rec['kind']} but names no "
+                                    f"acting state: add 'actors: [...]' (participants such as depositaries gain "
+                                    f"no status)"))
     if kind == "ledger" and "entries" in m:
         _ledger_entries(ctx, path, m, rec)
 
@@ -302,15 +301,15 @@ def _clean(ctx: Context, path: str, value, at, f: F, owner: str, fname: str, kin
     if t == "object":
         if not isinstance(value, Map):
             return _err(ctx, path, at, "wrong-type", f"'{fname}' must be a mapping, not {_describe(value)}")
-        out = {"_pos": {}}
-        _clean_map(ctx, path, value, f.spec, out, owner, fname + ".", kind)
-        out.pop("_pos")
-        if "from" in out and "to" in out:
-            a, b = parse_date(out["from"]), parse_date(out["to"])
+        obj: dict = {"_pos": {}}
+        _clean_map(ctx, path, value, f.spec, obj, owner, fname + ".", kind)
+        obj.pop("_pos")
+        if "from" in obj and "to" in obj:
+            a, b = parse_date(obj["from"]), parse_date(obj["to"])
             if b.hi < a.lo:
                 _err(ctx, path, value.vpos["to"], "date-order",
-                     f"'{fname}' ends ({out['to']}) before it starts ({out['from']})")
-        return out
+                     f"'{fname}' ends ({obj['to']}) before it starts ({obj['from']})")
+        return obj
     if t == "quantity":
         return _quantity(ctx, path, value, at, fname)
     if t == "sources":
@@ -454,17 +453,17 @@ def check_refs(ctx: Context) -> list[Diagnostic]:
     for rid, rec in ids.items():
         by_kind.setdefault(rec["_kind"], []).append(rid)
     for r in ctx.refs:
-        rec = ids.get(r.target)
+        target = ids.get(r.target)
         kinds = r.kinds
         what = " or ".join(kinds) if kinds else "record"
-        if rec is None:
+        if target is None:
             pool = [i for k in (kinds or by_kind) for i in by_kind.get(k, ())]
             out.append(Diagnostic(r.path, r.line, r.col, "error", "unknown-ref",
                                   f"{r.field} '{r.target}' is not {_article(what)} {what} id"
                                   f"{_suggest(r.target, pool)}"))
-        elif kinds and rec["_kind"] not in kinds:
+        elif kinds and target["_kind"] not in kinds:
             out.append(Diagnostic(r.path, r.line, r.col, "error", "wrong-ref-kind",
-                                  f"{r.field} '{r.target}' is {_article(rec['_kind'])} {rec['_kind']}, "
+                                  f"{r.field} '{r.target}' is {_article(target['_kind'])} {target['_kind']}, "
                                   f"not {_article(what)} {what}"))
         elif r.target == r.owner:
             out.append(Diagnostic(r.path, r.line, r.col, "error", "self-reference",

@@ -42,12 +42,17 @@ class Map(dict):
     `kpos[key]` of each key and `vpos[key]` of each value (1-based)."""
 
     __slots__ = ("at", "kpos", "vpos")
+    at: tuple[int, int]
+    kpos: dict
+    vpos: dict
 
 
 class Seq(list):
     """A sequence that remembers `at` of itself and `vpos[i]` of each item."""
 
     __slots__ = ("at", "vpos")
+    at: tuple[int, int]
+    vpos: list
 
 
 class Bad:
@@ -202,6 +207,7 @@ def _build(path: str, loader, diags: list[Diagnostic]):
                     attach(Bad(at), at, 1)
             continue
         if cls is E.ScalarEvent:
+            value: object
             if ev.tag not in _ALLOWED_TAGS:
                 err(at, "yaml-tag", f"tag '{_short_tag(ev.tag)}' is not allowed in treatykb data")
                 value = Bad(at)
@@ -221,6 +227,7 @@ def _build(path: str, loader, diags: list[Diagnostic]):
                 err(at, "too-deep", f"nested more than {MAX_DEPTH} levels deep")
                 skip = 1
                 continue
+            c: Map | Seq
             if cls is E.MappingStartEvent:
                 c = Map()
                 c.kpos, c.vpos = {}, {}
