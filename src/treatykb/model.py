@@ -298,6 +298,27 @@ CLAIM_TOPICS = (
     "negotiation", "demand", "characterisation", "count", "other",
 )
 
+# What kind of publisher a source is (docs/data-format.md says what each means).
+SOURCE_TYPES = (
+    "official",      # a government, parliament, armed service or international organisation, in its own words
+    "treaty-text",   # the text of a treaty or agreement, from a depositary or official archive
+    "research",      # research institute, think tank, academic or arms-control association
+    "news-agency",   # an independent wire service (Reuters, AP, AFP, dpa, ...)
+    "newspaper",     # a newspaper or news magazine, or its website
+    "broadcaster",   # a public or private broadcaster not controlled by a state's government
+    "state-media",   # media controlled by a government (TASS, RIA, RT, Sputnik, Xinhua, KCNA, ...)
+    "reference",     # encyclopaedia, database, glossary
+    "book",          # a book or book chapter
+    "testimony",     # testimony or hearing record
+    "dataset",       # a published dataset (a harvest or compilation)
+    "mirror",        # a copy of another publisher's document (mirror_of names the original)
+    "blog",          # a personal or group blog, forum or aggregator
+    "other",
+    # earlier, coarser classes; still read, to be replaced by the classes above
+    "news", "factsheet", "report", "analysis",
+)
+WEAK_SOURCE_TYPES = ("mirror", "blog", "other")
+
 _COMMON = {
     "id": F("id", True),
     "aliases": F("texts"),
@@ -335,12 +356,10 @@ SCHEMA: dict[str, dict[str, F]] = {
         "url": F("url", True),
         "published": F("date", True),
         "accessed": F("date", True),
-        "type": F(
-            "enum",
-            True,
-            values=("news", "official", "treaty-text", "factsheet", "report", "reference",
-                    "book", "testimony", "analysis"),
-        ),
+        "type": F("enum", True, values=SOURCE_TYPES),
+        # the publisher's country (a party id), where it matters: state media, governments
+        "country": F("ref", target=("party",), relation="published-in"),
+        "mirror_of": F("url"),  # this is a copy: the address of the original
         "author": F("text"),
         "place": F("text"),
         "language": F("text"),
@@ -365,6 +384,22 @@ SCHEMA: dict[str, dict[str, F]] = {
             "object",
             spec={"article": F("text"), "notice": F("text"), "summary": F("text")},
         ),
+        # how long the treaty runs: `term` "unlimited" or "25 years"; the original expiry;
+        # extensions (each with its date, the new end and the deciding event)
+        "duration": F("object", spec={
+            "term": F("text", True),
+            "article": F("text"),
+            "expires": F("date"),
+            "extensions": F("objects", spec={
+                "date": F("date", True),
+                "until": F("text", True),
+                "event": F("ref", target=("event",), relation="extended-by"),
+                "summary": F("text"),
+            }),
+            "summary": F("text"),
+        }),
+        "review": F("text"),     # review conferences / review provisions
+        "amendment": F("text"),  # how the treaty is amended
         # when the treaty binds a state that consents after it entered into force:
         # `later_parties` is a period after deposit ("90 days", "30 days"; "0 days" = on deposit)
         "entry_into_force": F(
@@ -402,6 +437,12 @@ SCHEMA: dict[str, dict[str, F]] = {
     "system": {
         **_COMMON,
         "name": F("text", True),
+        # every name the system goes by, with the naming scheme: GRAU index, NATO reporting
+        # name, US designation, the maker's name, the service name
+        "designations": F("objects", spec={
+            "name": F("text", True),
+            "scheme": F("enum", True, values=("grau", "nato", "us", "industry", "service", "other")),
+        }),
         "nato_name": F("text"),
         "class": F("enum", True, values=SYSTEM_CLASSES),
         "category": F("text"),
@@ -418,6 +459,24 @@ SCHEMA: dict[str, dict[str, F]] = {
         "located_in": F("ref", target=("party",), relation="located-in"),
         "location": F("text"),
         "range": F("quantity"),
+        "propulsion": F("enum", values=("solid-fuel", "liquid-fuel", "turbofan", "turbojet", "ramjet",
+                                        "scramjet", "nuclear", "electric", "other")),
+        "warheads": F("objects", spec={
+            "type": F("enum", True, values=("nuclear", "conventional", "dual-capable", "chemical",
+                                           "none", "other")),
+            "count": F("text"),
+            "yield": F("quantity"),
+        }),
+        "first_test": F("date"),
+        "first_deployed": F("date"),
+        "status_date": F("date"),  # when `status` became true
+        # numbers deployed, produced or eliminated (under a treaty), each at a date
+        "counts": F("objects", spec={
+            "measure": F("enum", True, values=("deployed", "produced", "eliminated", "inventory")),
+            "quantity": F("quantity", True),
+            "as_of": F("date"),
+            "treaty": F("ref", target=("treaty",), relation="counted-under"),
+        }),
         "summary": F("text"),
     },
     "event": {
