@@ -278,3 +278,15 @@ def test_figures_for_different_times_or_treaties_do_not_conflict(kb):
     assert not _conflict(a, b)
     assert _conflict(a, dict(b, holds="2011-02"))          # overlapping times: a real contradiction
     assert not _conflict(a, dict(b, holds=None, treaty="nst"))  # different treaties
+
+
+def test_compliance_uses_a_recorded_range_when_no_claim_gives_one(tmp_path):
+    files = dict(BASE)
+    files["systems/s.yaml"] = BASE["systems/s.yaml"].rstrip(" ") + (
+        "        - {id: p2, name: Pershing II, class: ballistic-missile, basing: [ground], "
+        "range: {value: 1770, unit: km}, status: eliminated, status_date: 1991-05, sources: [src]}\n")
+    kb = load_valid_kb(write_kb(tmp_path / "kb", files))
+    rows = compliance(kb, "p2")
+    assert [(r["claimant"]["label"], r["verdict"]) for r in rows] == [("(recorded specification)", "prohibited")]
+    assert rows[0]["claim"]["id"] == "p2#range"
+    assert compliance(kb, "m") and all(r["claim"]["id"] != "m#range" for r in compliance(kb, "m"))

@@ -145,6 +145,18 @@ CASES: dict[str, tuple[dict, str]] = {
       signed: 1996-09-25
 """}, "ledgers/t.yaml:9:15: error[ledger-mismatch]: the ledger dates russia's signature of t 1996-09-25, "
       "event 'ru-signs'"),
+    "weak-sources": ({"parties/p.yaml": P, "sources/s.yaml": """\
+- {id: src, title: A copy, publisher: docslib, url: "https://example.org/c", published: 2019, accessed: 2026-11-30, type: mirror, mirror_of: "https://example.org/original"}
+"""}, "parties/p.yaml:4:12: warning[weak-sources]: party 'russia' rests only on mirrors, blogs or unclassed pages (src)"),
+    "foreign-state-media": ({"parties/p.yaml": P + """\
+- {id: us, name: United States, type: state, sources: [src]}
+- {id: m, name: M, type: company, sources: [src]}
+""", "sources/t.yaml": """\
+- {id: tass, title: TASS item, publisher: TASS, url: "https://tass.com/x", published: 2019-01-31, accessed: 2026-11-30, type: state-media, country: russia}
+""", "claims/c.yaml": """\
+- {id: us-says, claimant: us, asserted: 2019-01-30, subject: m, topic: other, stance: asserts, summary: S, sources: [tass]}
+"""}, "claims/c.yaml:1:117: warning[foreign-state-media]: claim 'us-says' by us is cited only through the state media "
+      "of russia"),
     "no-data": ({}, "error[no-data]: data directory holds no .yaml files"),
     "symlink-loop": ({"parties/p.yaml": P}, "error[symlink-loop]: directory link leads back into the data directory"),
     "io": ({"parties/p.yaml": P}, "parties/p.yaml:1:1: error[io]: cannot read file"),

@@ -283,6 +283,15 @@ def evaluate(kb: BaseKB, claim: dict, treaty: str) -> dict:
                    "reason": f"the claimed {measure} ({claimed}) straddles the ceiling ({ceiling})"}
 
 
+def _spec_claim(system: dict) -> dict:
+    """A system's recorded, undisputed range read as if claimed, so it can be evaluated."""
+    return {"_kind": "claim", "id": f"{system['id']}#range", "claimant": None, "subject": system["id"],
+            "topic": "range", "value": system["range"], "stance": "asserts",
+            "asserted": system.get("status_date") or system.get("first_deployed") or "",
+            "summary": f"the recorded range of {system['name']} (its specification, not a claim)",
+            "sources": system.get("sources", [])}
+
+
 def compliance(kb: BaseKB, ref: str, as_of: str | None = None) -> list[dict]:
     """For a system: each claim about a limited characteristic, evaluated under
     the treaty at issue (or every treaty limiting it).  For a treaty: the same
@@ -298,6 +307,8 @@ def compliance(kb: BaseKB, ref: str, as_of: str | None = None) -> list[dict]:
                 claims.append(c)
         elif c["subject"] == ref and c.get("value"):
             claims.append(c)
+    if kind == "system" and rec.get("range") and not any(c["topic"] == "range" for c in claims):
+        claims.append(_spec_claim(rec))  # no claimant gives a range: the recorded specification does
     rows = []
     for c in sorted(claims, key=lambda c: (c["subject"], date_key(c["asserted"]), c["id"])):
         treaties = [c["treaty"]] if c.get("treaty") else [
@@ -308,6 +319,8 @@ def compliance(kb: BaseKB, ref: str, as_of: str | None = None) -> list[dict]:
         for t in treaties:
             ev = evaluate(kb, c, t)
             cr = ev.pop("claim")
+            if c.get("claimant") is None:
+                cr["claimant"] = {"id": None, "label": "(recorded specification)"}
             rows.append({
                 "subject": cr["subject"], "treaty": ev["treaty"], "claimant": cr["claimant"],
                 "speaker": cr["speaker"], "claim": {"id": cr["id"], "label": cr["summary"]},

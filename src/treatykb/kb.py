@@ -170,7 +170,8 @@ class BaseKB:
         if rec is None:
             return None
         return {"label": label_of(rec), "publisher": rec.get("publisher"), "published": rec.get("published"),
-                "url": rec.get("url"), "dated": dated_of(rec)}
+                "url": rec.get("url"), "dated": dated_of(rec),
+                "type": rec.get("type") if rec["_kind"] == "source" else None}
 
     def prefetch_cards(self, ids) -> None:
         """Load the cards of many records ahead of use (batched from the cache)."""

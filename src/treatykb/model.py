@@ -612,6 +612,8 @@ DIAG_CODES: dict[str, str] = {
     "unsafe-char": "(warning) a control, escape or bidi character in text",
     "no-data": "the data directory is missing or holds no .yaml files",
     "io": "a file or directory that cannot be read",
+    "weak-sources": "(warning) a record whose only sources are mirrors, blogs or unclassed pages",
+    "foreign-state-media": "(warning) a government's claim cited only through another state's state media",
     "missing-actor": "a party action (signature, ratification, withdrawal, ...) that names no acting state",
     "ledger-mismatch": "a ledger and an event date the same act differently (without also_reported)",
 }

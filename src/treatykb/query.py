@@ -39,6 +39,7 @@ def citations(kb: BaseKB, rec: dict) -> list[dict]:
             "id": c["source"],
             "label": src["label"],
             "publisher": src.get("publisher"),
+            "type": src.get("type"),
             "published": src.get("published"),
             "url": src.get("url"),
             "quote": c.get("quote"),
@@ -501,4 +502,29 @@ def stats(kb: BaseKB) -> list[dict]:
     add("lacking quotes", "claim", "claims without a quoted source", no_quote)
     cited = {t for s, rel, t in kb.relations if rel == "cites"}
     add("uncited", "source", "sources no record cites", len(set(kb.by_kind.get("source", ())) - cited))
+    _source_mix(kb, add)
     return rows
+
+
+def _source_mix(kb: BaseKB, add) -> None:
+    """The classes of the sources cited per treaty (its events and claims) and per claimant."""
+    per_treaty: dict[str, dict[str, int]] = {}
+    per_claimant: dict[str, dict[str, int]] = {}
+    for kind in ("event", "claim"):
+        for rid in kb.by_kind.get(kind, ()):
+            rec = kb.records[rid]
+            if "ledger" in rec:
+                continue
+            types = [(kb.card(c["source"]) or {}).get("type") or "?" for c in rec.get("sources", ())]
+            groups = [per_treaty.setdefault(t, {}) for t in (rec.get("treaties", [])[:1] or
+                                                           ([rec["treaty"]] if rec.get("treaty") else []))]
+            if kind == "claim":
+                groups.append(per_claimant.setdefault(rec["claimant"], {}))
+            for g in groups:
+                for t in types:
+                    g[t] = g.get(t, 0) + 1
+    for section, table in (("source classes per treaty", per_treaty), ("source classes per claimant", per_claimant)):
+        for key, mix in sorted(table.items()):
+            total = sum(mix.values())
+            text = ", ".join(f"{t} {round(100 * n / total)}%" for t, n in sorted(mix.items(), key=lambda x: -x[1]))
+            add(section, key, f"{kb.label(key)}: {text}", total)

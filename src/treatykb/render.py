@@ -237,11 +237,20 @@ def make_console(file: TextIO, color: str = "auto"):
 # Command-specific terminal views
 
 
+# how a table names a source's class, briefly
+SOURCE_TAGS = {"official": "official", "treaty-text": "text", "research": "research", "news-agency": "wire",
+               "newspaper": "press", "broadcaster": "broadcast", "state-media": "state media",
+               "reference": "ref", "book": "book", "testimony": "testimony", "dataset": "data",
+               "mirror": "mirror", "blog": "blog"}
+
+
 def _short_sources(cites: list[dict]) -> str:
     if not cites:
         return ""
     first = cites[0]
-    text = " ".join(x for x in (first.get("publisher") or first["id"], first.get("published") or "") if x)
+    tag = SOURCE_TAGS.get(first.get("type") or "")
+    who = (first.get("publisher") or first["id"]) + (f" [{tag}]" if tag else "")
+    text = " ".join(x for x in (who, first.get("published") or "") if x)
     return text + (f" (+{len(cites) - 1})" if len(cites) > 1 else "")
 
 

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - other Pythons
 from .kb import KB, BaseKB, name_keys
 from .model import KIND_DIRS, Diagnostic, dated_of, label_of, search_texts
 
-FORMAT = 6  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 7  # bump when the cache layout or the meaning of stored data changes
 RACY_NS = 2_000_000_000
 
 
@@ -275,7 +275,7 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             CREATE TABLE lifecycle(treaty TEXT, kind TEXT, lo INT, hi INT, id TEXT, file TEXT);
             CREATE TABLE claimdates(id TEXT PRIMARY KEY, lo INT, hi INT, file TEXT);
             CREATE TABLE cards(id TEXT PRIMARY KEY, label TEXT, publisher TEXT, published TEXT, url TEXT,
-                               dated TEXT);
+                               dated TEXT, type TEXT);
             CREATE TABLE diags(path TEXT, line INT, col INT, severity TEXT, code TEXT, message TEXT);
         """)
         fts = True
@@ -337,7 +337,8 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
     for n, rec in enumerate(recs):
         rid, kind, (path, line, col) = rec["id"], rec["_kind"], rec["_loc"]
         records.append((first + n, rid, kind, path, line, col, record_json(rec)))
-        cards.append((rid, label_of(rec), rec.get("publisher"), rec.get("published"), rec.get("url"), dated_of(rec)))
+        cards.append((rid, label_of(rec), rec.get("publisher"), rec.get("published"), rec.get("url"), dated_of(rec),
+                      rec.get("type") if kind == "source" else None))
         rels.extend((a, r, b, rid) for a, r, b in relations_of(rec, kind_of))
         names.extend((k, rid, kind) for k in name_keys(rec))
         if fts:
@@ -355,7 +356,7 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
         conn.executemany("INSERT INTO fts(rowid, id, body) VALUES (?,?,?)", texts)
     conn.executemany("INSERT INTO lifecycle VALUES (?,?,?,?,?,?)", life)
     conn.executemany("INSERT INTO claimdates VALUES (?,?,?,?)", dates)
-    conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?)", cards)
+    conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?)", cards)
 
 
 # kinds whose change can alter records of other files when the KB has ledgers
@@ -717,10 +718,10 @@ class StoredKB(BaseKB):
     def card(self, rid):
         c = self._cards.get(rid, False)
         if c is False:
-            row = self._conn.execute("SELECT label, publisher, published, url, dated FROM cards WHERE id=?",
+            row = self._conn.execute("SELECT label, publisher, published, url, dated, type FROM cards WHERE id=?",
                                      (rid,)).fetchone()
             c = self._cards[rid] = ({"label": row[0], "publisher": row[1], "published": row[2], "url": row[3],
-                                     "dated": row[4]}
+                                     "dated": row[4], "type": row[5]}
                                     if row else None)
         return c
 
@@ -728,10 +729,11 @@ class StoredKB(BaseKB):
         want = [i for i in dict.fromkeys(ids) if i not in self._cards]
         for k in range(0, len(want), 900):
             chunk = want[k:k + 900]
-            for rid, label, pub, date, url, dated in self._conn.execute(
-                    f"SELECT id, label, publisher, published, url, dated FROM cards "
+            for rid, label, pub, date, url, dated, typ in self._conn.execute(
+                    f"SELECT id, label, publisher, published, url, dated, type FROM cards "
                     f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-                self._cards[rid] = {"label": label, "publisher": pub, "published": date, "url": url, "dated": dated}
+                self._cards[rid] = {"label": label, "publisher": pub, "published": date, "url": url, "dated": dated,
+                                    "type": typ}
 
     def label(self, rid):
         c = self.card(rid)

@@ -23,6 +23,7 @@ from .files import MAX_FILE_BYTES, find_files, read_bytes  # noqa: F401 (re-expo
 from .model import (
     LEDGER_ENTRY,
     PARTY_ACTIONS,
+    WEAK_SOURCE_TYPES,
     QUANTITY_KEYS,
     SCHEMA,
     UNITS,
@@ -560,7 +561,37 @@ def finish_records(ctx: Context) -> None:
     ctx.diags.extend(diags)
 
 
-CHECKS = (check_duplicate_ids, check_refs, check_date_order, check_cycles)
+def check_source_quality(ctx: Context) -> list[Diagnostic]:
+    """Warnings: a record resting only on mirrors, blogs or unclassed pages; a
+    government's claim cited only through another state's state media."""
+    out = []
+    ids = ctx.ids
+    for rec in ids.values():
+        if rec["_kind"] in ("source", "ledger") or "ledger" in rec:
+            continue  # ledger rows are judged by their ledger's sources
+        cites = [ids.get(c["source"]) for c in rec.get("sources", ())]
+        cites = [c for c in cites if c is not None and c["_kind"] == "source"]
+        if not cites:
+            continue
+        path = rec["_loc"][0]
+        at = rec["_pos"].get("sources", rec["_loc"][1:])
+        if all(c.get("type") in WEAK_SOURCE_TYPES for c in cites):
+            out.append(Diagnostic(path, at[0], at[1], "warning", "weak-sources",
+                                  f"{rec['_kind']} '{rec['id']}' rests only on mirrors, blogs or unclassed pages "
+                                  f"({', '.join(c['id'] for c in cites)}): cite the original or an accountable "
+                                  f"publisher"))
+        claimant = ids.get(rec.get("claimant") or "")
+        if rec["_kind"] == "claim" and claimant is not None and claimant.get("type") == "state" and all(
+                c.get("type") == "state-media" and c.get("country") not in (None, claimant["id"]) for c in cites):
+            media = sorted({c["country"] for c in cites})
+            out.append(Diagnostic(path, at[0], at[1], "warning", "foreign-state-media",
+                                  f"claim '{rec['id']}' by {claimant['id']} is cited only through the state media "
+                                  f"of {', '.join(media)}: cite {claimant['id']}'s own words or an independent "
+                                  f"publisher"))
+    return out
+
+
+CHECKS = (check_duplicate_ids, check_refs, check_date_order, check_cycles, check_source_quality)
 
 
 def check_dir(data_dir: str) -> tuple[list[dict], list[Diagnostic]]:
