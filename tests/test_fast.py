@@ -44,8 +44,9 @@ def test_fast_path_equals_typer_path(runner, argv, fmt):
 
 @pytest.mark.parametrize("argv", [["claims", "rusia"], ["claims", "9m729", "--help"], ["claims", "9m729", "--bogus"],
                                   ["timeline", "inf", "--from", "2019-02-30"], ["list", "treaties"],
-                                  ["claims", "9m729", "-f", "table"], ["claims"]])
-def test_fast_path_declines_what_it_does_not_answer(argv):
+                                  ["claims", "9m729", "-f", "table", "--long"], ["show", "inf", "-f", "table"],
+                                  ["claims"]])
+def test_fast_path_declines_what_it_does_not_answer(argv):  # (then typer answers it)
     code, out = _fast(argv, "json") if "-f" not in argv else (fast.run([*argv, "--data", str(MINI)]), "")
     assert code is None and out == ""
 
@@ -69,3 +70,13 @@ def test_option_table_matches_typer():
             p = opts[o]
             assert p.is_flag == (o in fast.COMMON_FLAGS or o in spec["flags"]), (name, o)
             assert p.multiple == (o in spec["multi"]), (name, o)
+
+
+@pytest.mark.parametrize("argv", [["timeline", "INF"], ["claims", "9M729"], ["claims", "Russia", "--by", "-n", "1"],
+                                  ["timeline", "inf", "--as-of", "2019-02-15"]])
+def test_fast_compact_view_equals_typer_compact_view(runner, argv, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out = _fast([*argv, "--color", "never"], "table")
+    assert code == 0 and out.count("\n") >= 3
+    slow = run(runner, *argv, "--data", MINI, "-f", "table", "--color", "never", env={"COLUMNS": "100"})
+    assert slow.exit_code == 0 and out == slow.stdout

@@ -57,6 +57,11 @@ FormatOpt = Annotated[Optional[Fmt], typer.Option(
 ColorOpt = Annotated[Color, typer.Option(
     "--color", case_sensitive=False, help="Colour on a terminal: auto honours NO_COLOR.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+LongOpt = Annotated[bool, typer.Option("--long", "-l", help="On a terminal: the full table (sources, quotes) "
+                                       "instead of one line per item.")]
+NoPagerOpt = Annotated[bool, typer.Option("--no-pager", help="Never page long output on a terminal "
+                                          "(it is never paged when piped).")]
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most N items.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="Only items on or after DATE.")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Only items on or before DATE.")]
 AsOfOpt = Annotated[Optional[str], typer.Option(
@@ -142,13 +147,6 @@ def _kb(data: Optional[str], as_of: Optional[str] = None, known_at: Optional[str
     return dated(kb, as_of, known_at)
 
 
-def _when(kb) -> str:
-    """' (as of D; known at K)' for a title, or ''."""
-    bits = [f"as of {kb.as_of}" if kb.as_of else "", f"known at {kb.known_at}" if kb.known_at else ""]
-    bits = [b for b in bits if b]
-    return f" ({'; '.join(bits)})" if bits else ""
-
-
 def _expand_refs(refs: Optional[List[str]]) -> List[str]:
     out: List[str] = []
     for r in refs or ():
@@ -188,11 +186,30 @@ def _check_date(text: Optional[str], opt: str) -> Optional[str]:
     return text
 
 
-def _emit(rows, fmt, cols, color, *, table=None, title=None):
-    from .render import make_console, write_rows
+def _emit(rows, fmt, cols, color, *, table=None, title=None, lines=None, long=False, pager=True):
+    """Write rows: machine formats as they are; on a terminal a compact one-line-per-item
+    view (`lines`, or a generic one), or with `long` the full table, paged when long."""
+    from .render import write_rows
 
-    write_rows(rows, fmt, sys.stdout, cols, console_factory=lambda: make_console(sys.stdout, color.value),
-               table=table, title=title)
+    if fmt != "table":
+        write_rows(rows, fmt, sys.stdout, cols)
+        return
+    from .compact import Painter, page, screen_size, table_lines, use_color
+
+    width, _ = screen_size()
+    colored = use_color(sys.stdout, color.value)
+    if lines is None and table is None and not long:  # a listing: the generic one-line table
+        from .render import label_text
+
+        def lines(rs, w, paint):
+            return table_lines(rs, cols, title, w, paint, lambda r: [label_text(r, c) for c in cols])
+    if lines is not None and not long:
+        text = "\n".join(lines(rows, width, Painter(colored))) + "\n"
+    else:
+        from .render import generic_table, render_text
+
+        text = render_text(table(rows) if table else [generic_table(rows, cols, title)], width, colored)
+    page(text, enabled=pager)
 
 
 def _complete_ref(incomplete: str) -> List[str]:
@@ -239,6 +256,9 @@ def timeline(
     known_at: KnownAtOpt = None,
     svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Also draw the timeline as an SVG image.")] = None,
     html: Annotated[Optional[str], typer.Option("--html", metavar="FILE", help="Also write the timeline as an HTML page.")] = None,
+    limit: LimitOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -255,7 +275,9 @@ def timeline(
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
     rows = query.timeline(kb, ids, include_claims=claims, date_from=_check_date(date_from, "--from"),
                           date_to=_check_date(date_to, "--to"), kinds=kind, expand=expand)
-    title = "Timeline: " + ", ".join(kb.label(i) for i in ids) + _when(kb)
+    from .render import view_title
+
+    title = view_title(kb, "timeline", ids)
     if svg or html:
         from .pictures import timeline_html, timeline_svg
 
@@ -264,7 +286,11 @@ def timeline(
                 _write_file(path, make(rows, title))
                 sys.stderr.write(f"treatykb: wrote {path}\n")
         return
-    _emit(rows, _format(format), TIMELINE_COLS, color, table=lambda r: timeline_view(r, title))
+    from .compact import timeline_lines
+
+    rows = rows[:limit] if limit else rows
+    _emit(rows, _format(format), TIMELINE_COLS, color, table=lambda r: timeline_view(r, title),
+          lines=lambda r, w, paint: timeline_lines(r, title, w, paint), long=long, pager=not no_pager)
 
 
 @app.command()
@@ -278,6 +304,9 @@ def claims(
     date_to: ToOpt = None,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    limit: LimitOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -294,8 +323,14 @@ def claims(
     ids = [kb.resolve(r) for r in _expand_refs(refs)]
     rows = query.claims_about(kb, ids, by=by, topic=topic, date_from=_check_date(date_from, "--from"),
                               date_to=_check_date(date_to, "--to"))
-    title = "Claims " + ("by " if by else "about ") + ", ".join(kb.label(i) for i in ids)
-    _emit(rows, _format(format), CLAIM_COLS, color, table=lambda r: claims_view(r, title))
+    from .render import view_title
+
+    title = view_title(kb, "claims", ids, by)
+    from .compact import claims_lines
+
+    rows = rows[:limit] if limit else rows
+    _emit(rows, _format(format), CLAIM_COLS, color, table=lambda r: claims_view(r, title),
+          lines=lambda r, w, paint: claims_lines(r, title, w, paint), long=long, pager=not no_pager)
 
 
 @app.command()
@@ -304,6 +339,7 @@ def show(
     refs: Annotated[List[str], typer.Argument(metavar="REF...", autocompletion=_complete_ref, help="Any record (id, name or alias); '-' reads stdin.")],
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -327,7 +363,7 @@ def show(
             sys.stdout.write(json_text(r, indent=None) + "\n")
     elif fmt == "table":
         views = [v for r in results for v in show_view(r)]
-        _emit([], "table", SHOW_COLS, color, table=lambda _rows: views)
+        _emit([], "table", SHOW_COLS, color, table=lambda _rows: views, long=True, pager=not no_pager)
     else:
         rows = [row for r in results for row in show_rows(r)]
         _emit(rows, fmt, SHOW_COLS, color)
@@ -345,6 +381,9 @@ def list_(
                                                        help="Only records whose FIELD equals VALUE (repeatable).")] = None,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    limit: LimitOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -380,7 +419,10 @@ def list_(
         fdef = spec.get(name)
         typ = fdef.type if fdef is not None and fdef.type in ("ref", "refs") else "text"
         cols.append(Col(name, name.replace("_", " ").capitalize().replace("Value text", "Value"), typ))
-    _emit(rows, _format(format), cols, color, title=f"{len(rows)} {kind}")
+    total = len(rows)
+    rows = rows[:limit] if limit else rows
+    _emit(rows, _format(format), cols, color, title=f"{total} {kind}" + (f" (first {len(rows)})" if len(rows) < total else ""),
+          long=long, pager=not no_pager)
 
 
 @app.command()
@@ -391,6 +433,8 @@ def search(
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most N results.")] = None,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -406,7 +450,8 @@ def search(
     kinds = [KIND_NAMES.get(k.lower(), k.lower()) for k in kind or ()] or None
     kb = _kb(data, as_of, known_at)
     rows = query.search(kb, " ".join(text), kinds=kinds, limit=limit)
-    _emit(rows, _format(format), SEARCH_COLS, color, title=f"{len(rows)} result(s) for '{' '.join(text)}'")
+    _emit(rows, _format(format), SEARCH_COLS, color, title=f"{len(rows)} result(s) for '{' '.join(text)}'",
+          long=long, pager=not no_pager)
 
 
 @app.command()
@@ -417,6 +462,9 @@ def parties(
     known_at: KnownAtOpt = None,
     not_: Annotated[bool, typer.Option("--not", help="States of the KB that had not signed or joined by the date.")] = False,
     svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Also draw states bound per year as an SVG image.")] = None,
+    limit: LimitOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -429,7 +477,7 @@ def parties(
     Example: treatykb parties NPT --as-of 1995-05-11
     """
     from .membership import membership_series, non_parties, parties_status, party_rows
-    from .render import PARTY_COLS, json_text, membership_summary, parties_view
+    from .render import PARTY_COLS, json_text, membership_summary, parties_view, when_text
 
     kb = _kb(data, as_of, known_at)
     tid = kb.resolve(treaty, ("treaty",))
@@ -443,13 +491,15 @@ def parties(
     if not_:
         rows = non_parties(kb, tid)
         _emit(rows, fmt, PARTY_COLS[:3], color,
-              title=f"{len(rows)} state(s) of the KB not signed or joined {kb.label(tid)}" + _when(kb))
+              title=f"{len(rows)} state(s) of the KB not signed or joined {kb.label(tid)}" + when_text(kb))
         return
     res = parties_status(kb, tid)
     if fmt == "json":
         sys.stdout.write(json_text(res) + "\n")
         return
-    _emit(party_rows(res), fmt, PARTY_COLS, color, table=lambda _r: parties_view(res))
+    if limit:
+        res["parties"] = res["parties"][:limit]
+    _emit(party_rows(res), fmt, PARTY_COLS, color, table=lambda _r: parties_view(res), long=True, pager=not no_pager)
     if fmt != "table" and sys.stderr.isatty():  # scripts read the same in the JSON's counts and ledger
         sys.stderr.write(f"treatykb: {membership_summary(res)}\n")
 
@@ -461,6 +511,9 @@ def disputes(
                                                         "involving these records (default: all).")] = None,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    limit: LimitOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -477,6 +530,7 @@ def disputes(
     kb = _kb(data, as_of, known_at)
     ids = [kb.resolve(r) for r in _expand_refs(refs)] if refs else None
     groups = find(kb, ids)
+    groups = groups[:limit] if limit else groups
     fmt = _format(format)
     if fmt == "json":
         sys.stdout.write(json_text(groups) + "\n")
@@ -487,7 +541,7 @@ def disputes(
         return
     rows = [c | {"dispute": g["dispute"]} for g in groups for c in g["claims"]]
     cols = [_col("dispute", "Dispute")] + CLAIM_COLS
-    _emit(rows, fmt, cols, color, table=lambda _r: disputes_view(groups))
+    _emit(rows, fmt, cols, color, table=lambda _r: disputes_view(groups), long=True, pager=not no_pager)
 
 
 def _col(key, header, typ="text"):
@@ -502,6 +556,7 @@ def thread(
     claim: Annotated[str, typer.Argument(metavar="CLAIM", help="A claim id (or words from it).")],
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -529,7 +584,7 @@ def thread(
             sys.stdout.write(json_text(r, indent=None) + "\n")
         return
     cols = [_col("depth", "Depth"), _col("parent", "Parent")] + CLAIM_COLS
-    _emit(rows, fmt, cols, color, table=lambda _r: thread_view(tree, kb.label(cid)))
+    _emit(rows, fmt, cols, color, table=lambda _r: thread_view(tree, kb.label(cid)), long=True, pager=not no_pager)
 
 
 @app.command()
@@ -539,6 +594,9 @@ def compliance(
                                        "treaty (the systems x claimants matrix).")],
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    limit: LimitOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -561,7 +619,9 @@ def compliance(
             _col("verdict", "Verdict"), _col("limit", "Limit"), _col("reason", "Reason"),
             _col("sources", "Sources", "cites")]
     title = f"Compliance: {kb.label(rid)}"
-    _emit(rows, _format(format), cols, color, table=lambda r: compliance_view(r, title, kb.records[rid]["_kind"]))
+    rows = rows[:limit] if limit else rows
+    _emit(rows, _format(format), cols, color, table=lambda r: compliance_view(r, title, kb.records[rid]["_kind"]),
+          long=True, pager=not no_pager)
 
 
 @app.command()
@@ -573,6 +633,9 @@ def related(
     sources: Annotated[bool, typer.Option("--through-sources", help="Also walk through source records.")] = False,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    limit: LimitOpt = None,
+    long: LongOpt = False,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -588,7 +651,8 @@ def related(
     rows = kb.neighbourhood(rid, depth, kinds, with_sources=sources)
     cols = [_col("depth", "Depth"), _col("from", "From", "ref"), _col("relation", "Relation"),
             _col("direction", "Direction"), _col("record", "Record"), _col("id", "Id"), _col("label", "Label")]
-    _emit(rows, _format(format), cols, color, title=f"Related to {kb.label(rid)}")
+    rows = rows[:limit] if limit else rows
+    _emit(rows, _format(format), cols, color, title=f"Related to {kb.label(rid)}", long=long, pager=not no_pager)
 
 
 @app.command()
@@ -600,6 +664,7 @@ def path(
     sources: Annotated[bool, typer.Option("--through-sources", help="Also connect through shared sources.")] = False,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -624,7 +689,7 @@ def path(
     rows = [s | {"path": i + 1, "step": j + 1} for i, p in enumerate(paths) for j, s in enumerate(p)]
     cols = [_col("path", "Path"), _col("step", "Step"), _col("from", "From", "ref"), _col("relation", "Relation"),
             _col("direction", "Direction"), _col("to", "To", "ref")]
-    _emit(rows, fmt, cols, color, table=lambda _r: paths_view(paths))
+    _emit(rows, fmt, cols, color, table=lambda _r: paths_view(paths), long=True, pager=not no_pager)
 
 
 @app.command()
@@ -632,6 +697,7 @@ def path(
 def stats(
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
+    no_pager: NoPagerOpt = False,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -645,7 +711,7 @@ def stats(
 
     kb = _kb(data, as_of, known_at)
     cols = [_col("section", "Section"), _col("key", "Key"), _col("label", "Label"), _col("count", "Count")]
-    _emit(query.stats(kb), _format(format), cols, color, title="treatykb coverage")
+    _emit(query.stats(kb), _format(format), cols, color, title="treatykb coverage", pager=not no_pager)
 
 
 class ExportFmt(str, Enum):

@@ -21,12 +21,14 @@ MACHINE = ("tsv", "json", "jsonl", "csv", "markdown")
 COMMON_VALUES = {"--data": "data", "-d": "data", "--format": "format", "-f": "format", "--color": "color"}
 COMMON_FLAGS = {"--debug": "debug"}
 COMMANDS: dict[str, dict[str, dict[str, str]]] = {
-    "timeline": {"flags": {"--claims": "claims", "--expand": "expand"},
-                 "values": {"--from": "date_from", "--to": "date_to", "--as-of": "as_of", "--known-at": "known_at"},
+    "timeline": {"flags": {"--claims": "claims", "--expand": "expand", "--long": "long", "-l": "long",
+                           "--no-pager": "no_pager"},
+                 "values": {"--from": "date_from", "--to": "date_to", "--as-of": "as_of", "--known-at": "known_at",
+                            "--limit": "limit", "-n": "limit"},
                  "multi": {"--kind": "kind", "-k": "kind"}},
-    "claims": {"flags": {"--by": "by"},
+    "claims": {"flags": {"--by": "by", "--long": "long", "-l": "long", "--no-pager": "no_pager"},
                "values": {"--topic": "topic", "-t": "topic", "--from": "date_from", "--to": "date_to",
-                          "--as-of": "as_of", "--known-at": "known_at"},
+                          "--as-of": "as_of", "--known-at": "known_at", "--limit": "limit", "-n": "limit"},
                "multi": {}},
     "show": {"flags": {}, "values": {"--as-of": "as_of", "--known-at": "known_at"}, "multi": {}},
     "search": {"flags": {}, "values": {"--limit": "limit", "-n": "limit", "--as-of": "as_of", "--known-at": "known_at"},
@@ -89,7 +91,8 @@ def run(argv: list[str]) -> int | list[str] | None:
     fmt = opts.get("format")
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "tsv"
-    if fmt not in MACHINE or opts.get("color", "auto") not in ("auto", "always", "never"):
+    compact = fmt == "table" and cmd in ("timeline", "claims") and not opts.get("long")
+    if (fmt not in MACHINE and not compact) or opts.get("color", "auto") not in ("auto", "always", "never"):
         return None
     fallback: list[str] | None = None
     if cmd != "search" and "-" in pos:  # read REFs now; if we fall back, typer gets them as arguments
@@ -106,6 +109,11 @@ def run(argv: list[str]) -> int | list[str] | None:
         raise
     except Exception:  # anything unexpected: the typer path reports it properly
         return fallback
+    if compact:
+        from .compact import page
+
+        page(out, enabled=not opts.get("no_pager"))
+        return 0
     sys.stdout.write(out)
     sys.stdout.flush()
     return 0
@@ -171,15 +179,34 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
             return "".join(json_text(r, indent=None) + "\n" for r in results)
         write_rows([row for r in results for row in show_rows(r)], fmt, buf, SHOW_COLS)
         return buf.getvalue()
+    limit = opts.get("limit")
+    if limit is not None and (not limit.isdigit() or int(limit) < 1):
+        raise _Fallback
     if cmd == "timeline":
         rows = query.timeline(kb, ids, include_claims=bool(opts.get("claims")), date_from=opts.get("date_from"),
                               date_to=opts.get("date_to"), kinds=opts.get("kind"), expand=bool(opts.get("expand")))
-        write_rows(rows, fmt, buf, TIMELINE_COLS)
+        cols = TIMELINE_COLS
     else:
         rows = query.claims_about(kb, ids, by=bool(opts.get("by")), topic=opts.get("topic"),
                                   date_from=opts.get("date_from"), date_to=opts.get("date_to"))
-        write_rows(rows, fmt, buf, CLAIM_COLS)
+        cols = CLAIM_COLS
+    rows = rows[:int(limit)] if limit else rows
+    if fmt == "table":
+        return _compact(kb, cmd, ids, rows, opts)
+    write_rows(rows, fmt, buf, cols)
     return buf.getvalue()
+
+
+def _compact(kb, cmd: str, ids: list[str], rows: list[dict], opts: dict) -> str:
+    """The one-line terminal view, exactly as the typer path draws it (see `cli`)."""
+    from .compact import Painter, claims_lines, screen_size, timeline_lines, use_color
+    from .render import view_title
+
+    width, _ = screen_size()
+    paint = Painter(use_color(sys.stdout, opts.get("color", "auto")))
+    title = view_title(kb, cmd, ids, bool(opts.get("by")))
+    make = timeline_lines if cmd == "timeline" else claims_lines
+    return "\n".join(make(rows, title, width, paint)) + "\n"
 
 
 def _parties(kb, pos: list[str], fmt: str) -> str:

@@ -311,7 +311,9 @@ SOURCE_TYPES = (
     "book",          # a book or book chapter
     "testimony",     # testimony or hearing record
     "dataset",       # a published dataset (a harvest or compilation)
-    "mirror",        # a copy of another publisher's document (mirror_of names the original)
+    "archive",       # a copy kept by an accountable archive, library or research body (FAS, university
+                     # and presidential libraries, national law databases, the CIA reading room)
+    "mirror",        # any other copy of another publisher's document (mirror_of names the original)
     "blog",          # a personal or group blog, forum or aggregator
     "other",
     # earlier, coarser classes; still read, to be replaced by the classes above

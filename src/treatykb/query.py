@@ -330,6 +330,11 @@ def _plain(value):
     return value
 
 
+def _related(kb: BaseKB, rel: str, other: str) -> dict:
+    card = kb.card(other) or {}
+    return {"relation": rel, **kb.ref(other), "record": kb.kind_of(other), "date": card.get("dated")}
+
+
 def show(kb: BaseKB, rid: str, as_of: str | None = None) -> dict:
     """One record, its fields and relations, as the (dated) KB shows them: seen
     at a date, relations to what came later are absent and the lifecycle and
@@ -349,8 +354,8 @@ def show(kb: BaseKB, rid: str, as_of: str | None = None) -> dict:
         "file": rec["_loc"][0],
         "line": rec["_loc"][1],
         "fields": fields,
-        "outgoing": [dict(relation=rel, **kb.ref(t), record=kb.kind_of(t)) for rel, t in sorted(kb.out.get(rid, ()))],
-        "incoming": [dict(relation=rel, **kb.ref(s), record=kb.kind_of(s)) for rel, s in sorted(kb.inc.get(rid, ()))],
+        "outgoing": [_related(kb, rel, t) for rel, t in sorted(kb.out.get(rid, ()))],
+        "incoming": [_related(kb, rel, s) for rel, s in sorted(kb.inc.get(rid, ()))],
     }
     if kb.as_of is not None or kb.known_at is not None:
         out["as_of"], out["known_at"] = kb.as_of, kb.known_at

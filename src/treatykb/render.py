@@ -214,6 +214,44 @@ def generic_table(rows: list[dict], cols: list[Col], title: str | None = None):
     return t
 
 
+def when_text(kb) -> str:
+    """' (as of D; known at K)' for a title when the KB is seen at a date, else ''."""
+    bits = [f"as of {kb.as_of}" if kb.as_of else "", f"known at {kb.known_at}" if kb.known_at else ""]
+    bits = [b for b in bits if b]
+    return f" ({'; '.join(bits)})" if bits else ""
+
+
+def view_title(kb, cmd: str, ids: list[str], by: bool = False) -> str:
+    """The title of a timeline or claims view."""
+    names = ", ".join(kb.label(i) for i in ids)
+    if cmd == "timeline":
+        return f"Timeline: {names}{when_text(kb)}"
+    return f"Claims {'by' if by else 'about'} {names}{when_text(kb)}"
+
+
+def label_text(row: dict, c: Col) -> str:
+    """A cell as text (references by label) for one-line views."""
+    return _label_text(row, c)
+
+
+def render_text(renderables, width: int, color: bool) -> str:
+    """rich renderables laid out at `width` as text (ANSI styles when `color`), for the pager."""
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, markup=False, emoji=False, highlight=False,
+                      force_terminal=color, no_color=not color, color_system="auto" if color else None,
+                      soft_wrap=False)
+    for item in renderables:
+        if getattr(item, "no_wrap", False):  # one-line items: cut with "…", never wrapped
+            console.print(item, no_wrap=True, overflow="ellipsis", crop=True)
+        else:
+            console.print(item)
+    return buf.getvalue()
+
+
 def make_console(file: TextIO, color: str = "auto"):
     """A console that never interprets data: markup, emoji and highlighting off."""
     import os
@@ -381,18 +419,33 @@ def show_view(d: dict) -> Iterable:
         for x in d["treaties"]:
             m.add_row(T(x["treaty"]["label"], "bold" if x["bound"] else None), T(x["status"]))
         views.append(m)
-    if d["outgoing"] or d["incoming"]:
-        r = Table(title=T("Relations"), header_style="bold")
-        r.add_column(T("Direction"), no_wrap=True)
-        r.add_column(T("Relation"), no_wrap=True, style="magenta")
-        r.add_column(T("Record"), overflow="fold")
-        r.add_column(T("Id"), overflow="fold", style="dim")
-        for rel in d["outgoing"]:
-            r.add_row(T("→"), T(rel["relation"]), T(rel["label"]), T(rel["id"]))
-        for rel in d["incoming"]:
-            r.add_row(T("←"), T(rel["relation"]), T(rel["label"]), T(rel["id"]))
-        views.append(r)
+    views.extend(relation_lines(d))
     return views
+
+
+def relation_lines(d: dict) -> list:
+    """Relations grouped by direction and kind, newest dated first, one line each:
+    the id is never cut (the label is, with "…")."""
+    from rich.text import Text
+
+    out = []
+    for direction, arrow in (("outgoing", "→"), ("incoming", "←")):
+        groups: dict[str, list[dict]] = {}
+        for rel in d[direction]:
+            groups.setdefault(rel["relation"], []).append(rel)
+        for name, members in groups.items():
+            members.sort(key=lambda r: (r.get("date") or "", r["id"]), reverse=True)
+            out.append(T(f"{arrow} {name} ({len(members)})", "bold magenta"))
+            for rel in members:
+                line = Text(no_wrap=True, overflow="ellipsis")
+                if rel.get("date"):
+                    line.append(T(f"  {rel['date']:<10} ", "cyan"))
+                else:
+                    line.append(T("  "))
+                line.append(T(rel["id"], "dim"))
+                line.append(T(f"  {rel['label']}"))
+                out.append(line)
+    return out
 
 
 def parties_view(res: dict) -> Iterable:

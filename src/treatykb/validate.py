@@ -23,11 +23,11 @@ from .files import MAX_FILE_BYTES, find_files, read_bytes  # noqa: F401 (re-expo
 from .model import (
     LEDGER_ENTRY,
     PARTY_ACTIONS,
-    WEAK_SOURCE_TYPES,
     QUANTITY_KEYS,
     SCHEMA,
     UNITS,
     UNSAFE_RE,
+    WEAK_SOURCE_TYPES,
     Diagnostic,
     F,
     compare_dates,
@@ -569,8 +569,8 @@ def check_source_quality(ctx: Context) -> list[Diagnostic]:
     for rec in ids.values():
         if rec["_kind"] in ("source", "ledger") or "ledger" in rec:
             continue  # ledger rows are judged by their ledger's sources
-        cites = [ids.get(c["source"]) for c in rec.get("sources", ())]
-        cites = [c for c in cites if c is not None and c["_kind"] == "source"]
+        cites: list[dict] = [s for s in (ids.get(c["source"]) for c in rec.get("sources", ()))
+                             if s is not None and s["_kind"] == "source"]
         if not cites:
             continue
         path = rec["_loc"][0]
