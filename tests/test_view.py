@@ -23,7 +23,6 @@ from treatykb.view import dated, known_by
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
 
-ID_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 BUNDLED_COMMANDS = [
     ["timeline", "INF"], ["timeline", "NPT", "--claims"], ["claims", "9M729"], ["claims", "russia", "--by"],
@@ -51,8 +50,25 @@ def _draw(dates: dict[str, str], seed: int, n: int) -> list[str]:
     return out
 
 
+def _values(doc):
+    if isinstance(doc, dict):
+        for v in doc.values():
+            yield from _values(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from _values(v)
+    elif isinstance(doc, str):
+        yield doc
+
+
 def _leaks(text: str, dates: dict[str, str], day: str) -> list[str]:
-    return sorted({t for t in ID_TOKEN.findall(text) if t in dates and known_by(dates[t], day) == "no"})
+    """Records dated after `day` that the JSON output names in any field (a field
+    whose whole value is the record's id; prose that mentions an id is not a reference)."""
+    try:
+        docs = [json.loads(text)]
+    except json.JSONDecodeError:  # JSON Lines
+        docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return sorted({v for d in docs for v in _values(d) if v in dates and known_by(dates[v], day) == "no"})
 
 
 def _check(runner, data: Path, commands, dates, days, tmp_path):

@@ -20,7 +20,7 @@ from .model import (
     parse_date,
     quantity_interval,
 )
-from .query import claim_row, disputes_among
+from .query import claim_row, disputes_among, family
 from .view import dated, known_by  # noqa: F401 (re-exported)
 
 # --------------------------------------------------------------------------
@@ -49,7 +49,7 @@ def disputes(kb: BaseKB, ids: list[str] | None = None, as_of: str | None = None)
                     stack.append(y)
         recs = [kb.records[c] for c in comp]
         if ids:
-            want = set(ids)
+            want = set(ids) | {x for i in ids if kb.kind_of(i) == "system" for x in family(kb, i)}
             if not any(r["subject"] in want or r.get("treaty") in want or r["claimant"] in want
                        or r["id"] in want for r in recs):
                 continue

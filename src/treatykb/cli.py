@@ -148,15 +148,84 @@ def _kb(data: Optional[str], as_of: Optional[str] = None, known_at: Optional[str
 
 
 def _expand_refs(refs: Optional[List[str]]) -> List[str]:
+    """REFs from the command line; '-' reads them from stdin, one a line (blank lines
+    and lines starting with '#' are skipped)."""
     out: List[str] = []
     for r in refs or ():
         if r == "-":
-            out.extend(line.strip() for line in sys.stdin if line.strip())
+            out.extend(s for s in (line.strip() for line in sys.stdin) if s and not s.startswith("#"))
         else:
             out.append(r)
     if not out:
         raise Fail(ExitCode.USAGE, "no REF given")
     return out
+
+
+class _Batch:
+    """The REFs of one call, resolved: every good one is answered, each bad one is
+    reported on stderr, and the call ends with exit 3 if any was bad (`finish`)."""
+
+    def __init__(self, kb, refs: List[str], kinds=None):
+        from .kb import RefError
+
+        self.pairs: List[tuple] = []
+        self.bad = 0
+        for r in refs:
+            try:
+                self.pairs.append((r, kb.resolve(r, kinds)))
+            except RefError as e:
+                if len(refs) == 1:
+                    raise
+                _err(str(e))
+                self.bad += 1
+        if not self.pairs:
+            raise Fail(ExitCode.NOT_FOUND)
+        self.ids = [i for _, i in self.pairs]
+
+    def rows(self, fmt: str, answer) -> list:
+        """One merged answer on a terminal; in a machine format, rows per REF (see `query.per_ref`)."""
+        from .query import per_ref
+
+        return per_ref(self.pairs, answer, together=fmt == "table")
+
+    def finish(self) -> None:
+        if self.bad:
+            raise Fail(ExitCode.NOT_FOUND)
+
+
+def _choices(values: Optional[List[str]], allowed, opt: str) -> None:
+    """A usage error (exit 2) naming the choices, for a filter value nothing can match."""
+    import difflib
+
+    for v in values or ():
+        if v not in allowed:
+            close = difflib.get_close_matches(v, list(allowed), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise Fail(ExitCode.USAGE, f"{opt}: '{v}' is not one of: {', '.join(allowed)}{hint}")
+
+
+def _date_range(date_from: Optional[str], date_to: Optional[str]):
+    a, b = _check_date(date_from, "--from"), _check_date(date_to, "--to")
+    if a and b:
+        from .model import parse_date
+
+        if parse_date(a).lo > parse_date(b).hi:
+            raise Fail(ExitCode.USAGE, f"--from {a} is after --to {b}")
+    return a, b
+
+
+def _with_ref(cols, rows):
+    """The columns, with the input REF first when rows carry it (several REFs)."""
+    if rows and "ref" in rows[0]:
+        from .render import Col
+
+        return [Col("ref", "REF"), *cols]
+    return cols
+
+
+def _nothing_matched(rows, what: str) -> None:
+    if not rows:
+        _err(f"no {what} match these filters")
 
 
 def _write_file(path: str, text: str) -> None:
@@ -269,14 +338,20 @@ def timeline(
     Example: treatykb timeline INF --from 2018 --claims
     """
     from . import query
+    from .model import CLAIM_TOPICS, EVENT_KINDS
     from .render import TIMELINE_COLS, timeline_view
 
+    _choices(kind, tuple(dict.fromkeys((*EVENT_KINDS, "claim", *CLAIM_TOPICS))), "--kind")
+    date_from, date_to = _date_range(date_from, date_to)
     kb = _kb(data, as_of, known_at)
-    ids = [kb.resolve(r) for r in _expand_refs(refs)]
-    rows = query.timeline(kb, ids, include_claims=claims, date_from=_check_date(date_from, "--from"),
-                          date_to=_check_date(date_to, "--to"), kinds=kind, expand=expand)
+    batch = _Batch(kb, _expand_refs(refs))
+    fmt = _format(format)
+    rows = batch.rows(fmt, lambda ids: query.timeline(kb, ids, include_claims=claims, date_from=date_from,
+                                                      date_to=date_to, kinds=kind, expand=expand))
+    _nothing_matched(rows, "events")
     from .render import view_title
 
+    ids = batch.ids
     title = view_title(kb, "timeline", ids)
     if svg or html:
         from .pictures import timeline_html, timeline_svg
@@ -289,8 +364,9 @@ def timeline(
     from .compact import timeline_lines
 
     rows = rows[:limit] if limit else rows
-    _emit(rows, _format(format), TIMELINE_COLS, color, table=lambda r: timeline_view(r, title),
+    _emit(rows, fmt, _with_ref(TIMELINE_COLS, rows), color, table=lambda r: timeline_view(r, title),
           lines=lambda r, w, paint: timeline_lines(r, title, w, paint), long=long, pager=not no_pager)
+    batch.finish()
 
 
 @app.command()
@@ -317,20 +393,27 @@ def claims(
     Example: treatykb claims 9M729 --topic range
     """
     from . import query
+    from .model import CLAIM_TOPICS
     from .render import CLAIM_COLS, claims_view
 
+    _choices([topic] if topic else None, CLAIM_TOPICS, "--topic")
+    date_from, date_to = _date_range(date_from, date_to)
     kb = _kb(data, as_of, known_at)
-    ids = [kb.resolve(r) for r in _expand_refs(refs)]
-    rows = query.claims_about(kb, ids, by=by, topic=topic, date_from=_check_date(date_from, "--from"),
-                              date_to=_check_date(date_to, "--to"))
+    batch = _Batch(kb, _expand_refs(refs))
+    fmt = _format(format)
+    rows = batch.rows(fmt, lambda ids: query.claims_about(kb, ids, by=by, topic=topic, date_from=date_from,
+                                                          date_to=date_to))
+    _nothing_matched(rows, "claims")
     from .render import view_title
 
+    ids = batch.ids
     title = view_title(kb, "claims", ids, by)
     from .compact import claims_lines
 
     rows = rows[:limit] if limit else rows
-    _emit(rows, _format(format), CLAIM_COLS, color, table=lambda r: claims_view(r, title),
+    _emit(rows, fmt, _with_ref(CLAIM_COLS, rows), color, table=lambda r: claims_view(r, title),
           lines=lambda r, w, paint: claims_lines(r, title, w, paint), long=long, pager=not no_pager)
+    batch.finish()
 
 
 @app.command()
@@ -353,8 +436,8 @@ def show(
     from .render import SHOW_COLS, json_text, show_rows, show_view
 
     kb = _kb(data, as_of, known_at)
-    ids = [kb.resolve(r) for r in _expand_refs(refs)]
-    results = [query.show(kb, i) for i in ids]
+    batch = _Batch(kb, _expand_refs(refs))
+    results = [query.show(kb, i) | ({"ref": r} if len(batch.pairs) > 1 else {}) for r, i in batch.pairs]
     fmt = _format(format)
     if fmt == "json":
         sys.stdout.write(json_text(results) + "\n")
@@ -367,6 +450,7 @@ def show(
     else:
         rows = [row for r in results for row in show_rows(r)]
         _emit(rows, fmt, SHOW_COLS, color)
+    batch.finish()
 
 
 
@@ -528,20 +612,23 @@ def disputes(
     from .render import CLAIM_COLS, disputes_view, json_text
 
     kb = _kb(data, as_of, known_at)
-    ids = [kb.resolve(r) for r in _expand_refs(refs)] if refs else None
+    batch = _Batch(kb, _expand_refs(refs)) if refs else None
+    ids = batch.ids if batch else None
     groups = find(kb, ids)
+    _nothing_matched(groups, "disputes")
     groups = groups[:limit] if limit else groups
     fmt = _format(format)
     if fmt == "json":
         sys.stdout.write(json_text(groups) + "\n")
-        return
-    if fmt == "jsonl":
+    elif fmt == "jsonl":
         for g in groups:
             sys.stdout.write(json_text(g, indent=None) + "\n")
-        return
-    rows = [c | {"dispute": g["dispute"]} for g in groups for c in g["claims"]]
-    cols = [_col("dispute", "Dispute")] + CLAIM_COLS
-    _emit(rows, fmt, cols, color, table=lambda _r: disputes_view(groups), long=True, pager=not no_pager)
+    else:
+        rows = [c | {"dispute": g["dispute"]} for g in groups for c in g["claims"]]
+        cols = [_col("dispute", "Dispute")] + CLAIM_COLS
+        _emit(rows, fmt, cols, color, table=lambda _r: disputes_view(groups), long=True, pager=not no_pager)
+    if batch:
+        batch.finish()
 
 
 def _col(key, header, typ="text"):

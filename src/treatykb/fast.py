@@ -96,7 +96,7 @@ def run(argv: list[str]) -> int | list[str] | None:
         return None
     fallback: list[str] | None = None
     if cmd != "search" and "-" in pos:  # read REFs now; if we fall back, typer gets them as arguments
-        stdin_refs = [line.strip() for line in sys.stdin if line.strip()]
+        stdin_refs = [s for s in (line.strip() for line in sys.stdin) if s and not s.startswith("#")]
         fallback = _rebuild_argv(argv, stdin_refs)
         pos = [r for p in pos for r in (stdin_refs if p == "-" else [p])]
     if not pos:
@@ -172,7 +172,7 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
     except RefError:
         raise _Fallback from None
     if cmd == "show":
-        results = [query.show(kb, i) for i in ids]
+        results = [query.show(kb, i) | ({"ref": r} if len(ids) > 1 else {}) for r, i in zip(pos, ids, strict=True)]
         if fmt == "json":
             return json_text(results) + "\n"
         if fmt == "jsonl":
@@ -182,19 +182,42 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
     limit = opts.get("limit")
     if limit is not None and (not limit.isdigit() or int(limit) < 1):
         raise _Fallback
+    _valid_filters(cmd, opts)
+    pairs = list(zip(pos, ids, strict=True))
     if cmd == "timeline":
-        rows = query.timeline(kb, ids, include_claims=bool(opts.get("claims")), date_from=opts.get("date_from"),
-                              date_to=opts.get("date_to"), kinds=opts.get("kind"), expand=bool(opts.get("expand")))
+        rows = query.per_ref(pairs, lambda i: query.timeline(
+            kb, i, include_claims=bool(opts.get("claims")), date_from=opts.get("date_from"),
+            date_to=opts.get("date_to"), kinds=opts.get("kind"), expand=bool(opts.get("expand"))), fmt == "table")
         cols = TIMELINE_COLS
     else:
-        rows = query.claims_about(kb, ids, by=bool(opts.get("by")), topic=opts.get("topic"),
-                                  date_from=opts.get("date_from"), date_to=opts.get("date_to"))
+        rows = query.per_ref(pairs, lambda i: query.claims_about(
+            kb, i, by=bool(opts.get("by")), topic=opts.get("topic"), date_from=opts.get("date_from"),
+            date_to=opts.get("date_to")), fmt == "table")
         cols = CLAIM_COLS
+    if not rows:
+        raise _Fallback  # typer says on stderr that nothing matched
+    if len(pairs) > 1 and fmt != "table":
+        from .render import Col
+
+        cols = [Col("ref", "REF"), *cols]
     rows = rows[:int(limit)] if limit else rows
     if fmt == "table":
         return _compact(kb, cmd, ids, rows, opts)
     write_rows(rows, fmt, buf, cols)
     return buf.getvalue()
+
+
+def _valid_filters(cmd: str, opts: dict) -> None:
+    """Filters typer would reject (a kind or topic nothing has, --from after --to): let it say so."""
+    from .model import CLAIM_TOPICS, EVENT_KINDS, parse_date
+
+    if cmd == "timeline" and any(k not in (*EVENT_KINDS, "claim", *CLAIM_TOPICS) for k in opts.get("kind", ())):
+        raise _Fallback
+    if cmd == "claims" and opts.get("topic") and opts["topic"] not in CLAIM_TOPICS:
+        raise _Fallback
+    a, b = opts.get("date_from"), opts.get("date_to")
+    if a and b and parse_date(a).lo > parse_date(b).hi:
+        raise _Fallback
 
 
 def _compact(kb, cmd: str, ids: list[str], rows: list[dict], opts: dict) -> str:

@@ -29,16 +29,31 @@ ENTITY_KINDS = ("treaty", "party", "person", "system")
 class RefError(Exception):
     """A REF that resolves to nothing or to several records."""
 
-    def __init__(self, ref: str, candidates: list[str], ambiguous: bool, kb: BaseKB):
+    def __init__(self, ref: str, candidates: list[str], ambiguous: bool, kb: BaseKB, hint: str = "",
+                 message: str = ""):
         self.ref, self.candidates, self.ambiguous = ref, candidates, ambiguous
-        if ambiguous:
+        if message:
+            msg = message
+        elif ambiguous:
             shown = ", ".join(f"{c} ({kb.records[c]['_kind']}: {kb.label(c)})" for c in candidates[:10])
             msg = f"'{ref}' is ambiguous: it matches {shown}; use an id"
         elif candidates:
             msg = f"no record matches '{ref}' (did you mean {' or '.join(repr(c) for c in candidates)}?)"
         else:
             msg = f"no record matches '{ref}'"
-        super().__init__(msg)
+        super().__init__(msg + (f"; {hint}" if hint else ""))
+
+
+# what to try instead when a REF names a record of another kind than the command wants
+_TRY = {"claim": "try `treatykb claims {ref}` for the claims about it", "treaty": "try `treatykb timeline {ref}`",
+        "party": "try `treatykb show {ref}`"}
+
+
+def fold(text: str) -> str:
+    """`text` compared loosely: case and accents folded (Orešnik = Oreshnik's letters, less the h)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
 class DataError(Exception):
@@ -71,17 +86,33 @@ def norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _ref_fields(spec: dict, prefix: str = ""):
+def _ref_fields(spec: dict, path: tuple = ()):
     for name, f in spec.items():
         if f.type in ("ref", "refs"):
-            yield prefix + name, name, f, None
-        elif f.type == "objects" and f.spec:
-            for sub, subname, sf, _ in _ref_fields(f.spec):
-                yield prefix + name + "." + sub, subname, sf, name
+            yield (*path, name), f
+        elif f.type in ("object", "objects") and f.spec:
+            yield from _ref_fields(f.spec, (*path, name))
 
 
-# per kind: (dotted name, field name, F, parent field or None) of every reference field
+# per kind: (path of field names from the record, F) of every reference field, at any depth
 REL_FIELDS = {kind: list(_ref_fields(spec)) for kind, spec in SCHEMA.items()}
+
+
+def ref_values(rec: dict, path: tuple) -> list[str]:
+    """The ids a reference field holds, through objects and lists of objects on the way."""
+    holders = [rec]
+    for name in path[:-1]:
+        nxt = []
+        for h in holders:
+            v = h.get(name)
+            nxt.extend(v if isinstance(v, list) else [v] if isinstance(v, dict) else [])
+        holders = nxt
+    out: list[str] = []
+    for h in holders:
+        v = h.get(path[-1])
+        if v is not None:
+            out.extend(v if isinstance(v, list) else [v])
+    return out
 
 
 def name_keys(rec: dict) -> set[str]:
@@ -101,14 +132,9 @@ def relations_of(rec: dict, exists) -> list[tuple[str, str, str]]:
     """The typed relations a record creates (targets filtered by `exists`)."""
     out: list[tuple[str, str, str]] = []
     rid, kind = rec["id"], rec["_kind"]
-    for _dotted, name, f, parent in REL_FIELDS[kind]:
-        holders = rec.get(parent, ()) if parent else (rec,)
-        for h in holders:
-            v = h.get(name)
-            if v is None:
-                continue
-            for t in (v if isinstance(v, list) else (v,)):
-                out.append((rid, f.relation, t))
+    for path, f in REL_FIELDS[kind]:
+        for t in ref_values(rec, path):
+            out.append((rid, f.relation, t))
     for cite in rec.get("sources", ()):
         out.append((rid, "cites", cite["source"]))
     if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS and rec.get("treaties"):
@@ -203,27 +229,62 @@ class BaseKB:
         if len(hits) > 1:
             raise RefError(ref, sorted(ids), True, self)
         names = list(self._all_names())
-        words = key.replace("-", " ").split()
-        if words:  # every word of REF is a word of one entity's name or alias: 'ryabkov'
-            partial = {i for k, i, kind in names
-                       if kind in ENTITY_KINDS and (not kinds or kind in kinds)
-                       and all(w in k.replace("-", " ").split() for w in words)}
-            if len(partial) == 1:
-                return partial.pop()
-            if len(partial) > 1:
-                raise RefError(ref, sorted(partial), True, self)
-        pool: dict[str, list[str]] = {}
-        for k, i, kind in names:
-            if not kinds or kind in kinds:
-                pool.setdefault(k, []).append(i)
+        words = fold(key).replace("-", " ").split()
+        if words:  # every word of REF is a word of an entity's name: 'ryabkov', 'soviet'
+            best: dict[str, float] = {}
+            for k, i, kind in names:
+                kw = fold(k).replace("-", " ").split()
+                if kind in ENTITY_KINDS and (not kinds or kind in kinds) and all(w in kw for w in words):
+                    best[i] = max(best.get(i, 0.0), len(words) / len(kw))  # 'soviet' is most of 'soviet union'
+            if best:
+                top = max(best.values())
+                winners = sorted(i for i, s in best.items() if s == top)
+                if len(winners) == 1:
+                    return winners[0]
+                raise RefError(ref, winners, True, self)
+        if kinds:  # a record of another kind: say what it is and what to try
+            try:
+                other = self.resolve(ref)
+            except RefError:
+                other = None
+            if other is not None:
+                k = self.kind_of(other) or "record"
+                want = " or ".join(kinds)
+                hint = _TRY.get(kinds[0], "").format(ref=ref)
+                raise RefError(ref, [], False, self, message=(
+                    f"'{ref}' is {'an' if k[0] in 'aeiou' else 'a'} {k} ({other}), "
+                    f"not {'an' if want[0] in 'aeiou' else 'a'} {want}" + (f": {hint}" if hint else "")))
+        raise RefError(ref, self._suggest(key, names, kinds), False, self, self._search_hint(ref, words))
+
+    def _suggest(self, key: str, names, kinds) -> list[str]:
+        """Close names, compared whole and word by word, accents and case folded
+        (Ryabkof -> Ryabkov, Gorbachov -> Gorbachev)."""
         import difflib
 
         sugg: list[str] = []
-        for c in difflib.get_close_matches(key, list(pool), n=3, cutoff=0.6):
-            for i in pool[c]:
-                if i not in sugg:
-                    sugg.append(i)
-        raise RefError(ref, sugg[:3], False, self)
+        for entities_only in (True, False):  # a person, party, treaty or system before an event titled alike
+            pool: dict[str, list[str]] = {}
+            for k, i, kind in names:
+                if (not kinds or kind in kinds) and (kind in ENTITY_KINDS or not entities_only):
+                    for variant in {fold(k), *fold(k).replace("-", " ").split()}:
+                        if len(variant) > 2:
+                            pool.setdefault(variant, []).append(i)
+            for c in difflib.get_close_matches(fold(key), list(pool), n=5, cutoff=0.75):
+                for i in pool[c]:
+                    if i not in sugg:
+                        sugg.append(i)
+            if sugg:
+                break
+        return sugg[:3]
+
+    def _search_hint(self, ref: str, words: list[str]) -> str:
+        try:
+            found = self.search_candidates(words) if words else []
+        except NotImplementedError:
+            found = []
+        if not found:
+            return ""
+        return f"`treatykb search {ref}` finds {len(found)} record(s) mentioning it"
 
     # -- graph ---------------------------------------------------------------
 

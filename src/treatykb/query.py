@@ -90,6 +90,14 @@ def event_row(kb: BaseKB, e: dict) -> dict:
     }
 
 
+def per_ref(pairs: list[tuple[str, str]], answer, together: bool) -> list[dict]:
+    """`answer(ids)` for all (REF, id) pairs at once when `together` (or for one
+    REF); else for each REF apart, every row carrying the REF it answers."""
+    if together or len(pairs) == 1:
+        return answer([i for _, i in pairs])
+    return [{"ref": r, **row} for r, i in pairs for row in answer([i])]
+
+
 def fold_ledger_rows(kb: BaseKB, rows: list[dict]) -> list[dict]:
     """Per-state actions from a ledger, folded into one row per day, kind and
     treaty ("43 states deposit instruments of ratification of the NPT");
@@ -196,12 +204,41 @@ def _conflict(a: dict, b: dict) -> bool:
     return False
 
 
+def whole_of(kb: BaseKB, rid: str) -> str:
+    """The whole a system is part of (Mk 41 -> Aegis Ashore), following part_of to its end."""
+    seen = {rid}
+    while True:
+        up = next((t for rel, t in kb.out.get(rid, ()) if rel == "part-of"), None)
+        if up is None or up in seen:
+            return rid
+        seen.add(up)
+        rid = up
+
+
+def family(kb: BaseKB, rid: str) -> list[str]:
+    """A system's whole and every part of it (the record itself for anything else)."""
+    root = whole_of(kb, rid)
+    out, stack = [root], [root]
+    while stack:
+        for rel, s in kb.inc.get(stack.pop(), ()):
+            if rel == "part-of" and s not in out:
+                out.append(s)
+                stack.append(s)
+    return out
+
+
 def disputes_among(kb: BaseKB, claim_ids) -> dict[str, list[str]]:
-    """For each claim, the claims (same subject and topic) that contradict it."""
+    """For each claim, the claims that contradict it: same topic, and the same
+    subject or a part of the same whole (a claim about the Mk 41 launcher answers
+    one about Aegis Ashore)."""
     groups: dict[tuple[str, str], list[dict]] = {}
+    wholes: dict[str, str] = {}
     for cid in claim_ids:
         c = kb.records[cid]
-        groups.setdefault((c["subject"], c["topic"]), []).append(c)
+        s = c["subject"]
+        if s not in wholes:
+            wholes[s] = whole_of(kb, s)
+        groups.setdefault((wholes[s], c["topic"]), []).append(c)
     out: dict[str, list[str]] = {}
     for members in groups.values():
         for i, a in enumerate(members):
@@ -238,8 +275,12 @@ def claim_row(kb: BaseKB, c: dict, disputed_by: list[str] | None = None) -> dict
 
 
 def _claim_ids_about(kb: BaseKB, ids, by: bool) -> list[str]:
+    """Claims by `ids`, or about them (and about their parts: claims about the Mk 41
+    launcher are claims about Aegis Ashore)."""
     rels = ("claimant", "speaker") if by else ("about", "treaty-at-issue")
     out: dict[str, None] = {}
+    if not by:
+        ids = [p for r in ids for p in ([r, *_parts(kb, r)])]
     for r in ids:  # from the relation index, never a scan of all claims
         if not by and kb.records[r]["_kind"] == "claim":
             out[r] = None
@@ -247,6 +288,16 @@ def _claim_ids_about(kb: BaseKB, ids, by: bool) -> list[str]:
             if rel in rels:
                 out[s] = None
     return list(out)
+
+
+def _parts(kb: BaseKB, rid: str) -> list[str]:
+    out, stack = [], [rid]
+    while stack:
+        for rel, s in kb.inc.get(stack.pop(), ()):
+            if rel == "part-of" and s not in out and s != rid:
+                out.append(s)
+                stack.append(s)
+    return out
 
 
 def _linked(rec: dict):
@@ -270,6 +321,7 @@ def claims_about(kb: BaseKB, ids: list[str], *, by: bool = False, topic: str | N
     cids = _claim_ids_about(kb, ids, by)
     kb.prefetch(cids)
     subjects = {kb.records[i]["subject"] for i in cids}
+    subjects |= {x for s in list(subjects) if kb.kind_of(s) == "system" for x in family(kb, s)}
     if hasattr(kb.inc, "prefetch"):
         kb.inc.prefetch(subjects)
     pool = {s for subj in subjects for rel, s in kb.inc.get(subj, ()) if rel == "about"}
@@ -398,6 +450,7 @@ def list_records(kb: BaseKB, kind: str, *, treaty: str | None = None, party: str
                            or ("party-to", treaty) in kb.out.get(rid, ())):
             continue
         if party and not (party in rec.get("participants", ()) or rec.get("claimant") == party
+                          or rec.get("speaker") == party or party in rec.get("actors", ())
                           or rec.get("party") == party or party in rec.get("operator", ())
                           or party in rec.get("developer", ()) or rid == party):
             continue

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .kb import REL_FIELDS, BaseKB, RefError
+from .kb import BaseKB, RefError
+from .model import SCHEMA
 from .model import parse_date
 
 
@@ -163,31 +164,39 @@ class DatedView(BaseKB):
 
 
 def _without_hidden(rec: dict, visible) -> dict:
-    """`rec`, or a copy of it whose reference fields (and citations) name only visible records."""
-    out = rec
-    for _dotted, name, _f, parent in REL_FIELDS[rec["_kind"]]:
-        holders = rec.get(parent, ()) if parent else (rec,)
-        for i, h in enumerate(holders):
-            v = h.get(name)
-            if v is None:
-                continue
-            kept = [t for t in v if visible(t)] if isinstance(v, list) else (v if visible(v) else None)
-            if kept == v:
-                continue
-            if out is rec:
-                out = {**rec}
-            if parent:
-                items = out[parent] = list(out[parent]) if out[parent] is rec[parent] else out[parent]
-                items[i] = {k: x for k, x in h.items() if k != name} if kept in (None, []) else {**h, name: kept}
-            elif kept in (None, []):
-                out.pop(name, None)
-            else:
-                out[name] = kept
+    """`rec`, or a copy of it whose reference fields (at any depth) and citations
+    name only visible records."""
+    out = _strip(rec, SCHEMA[rec["_kind"]], visible)
     cites = rec.get("sources")
     if cites and rec["_kind"] != "source":
         kept = [c for c in cites if visible(c["source"])]
         if len(kept) != len(cites):
             out = {**out, "sources": kept}
+    return out
+
+
+def _strip(obj: dict, spec: dict, visible) -> dict:
+    out = obj
+    for name, f in spec.items():
+        v = obj.get(name)
+        if v is None or f.type not in ("ref", "refs", "object", "objects"):
+            continue
+        if f.type == "ref":
+            new = v if visible(v) else None
+        elif f.type == "refs":
+            new = [t for t in v if visible(t)]
+        elif f.type == "object":
+            new = _strip(v, f.spec, visible) if isinstance(v, dict) else v
+        else:
+            new = [_strip(x, f.spec, visible) if isinstance(x, dict) else x for x in v]
+        if new is v or new == v:
+            continue
+        if out is obj:
+            out = dict(obj)
+        if new is None or new == []:
+            out.pop(name, None)
+        else:
+            out[name] = new
     return out
 
 
