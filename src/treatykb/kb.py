@@ -102,7 +102,7 @@ def ref_values(rec: dict, path: tuple) -> list[str]:
     """The ids a reference field holds, through objects and lists of objects on the way."""
     holders = [rec]
     for name in path[:-1]:
-        nxt = []
+        nxt: list = []
         for h in holders:
             v = h.get(name)
             nxt.extend(v if isinstance(v, list) else [v] if isinstance(v, dict) else [])

@@ -23,8 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .kb import BaseKB, RefError
-from .model import SCHEMA
-from .model import parse_date
+from .model import SCHEMA, parse_date
 
 
 def known_by(text: str | None, day: str | None) -> str:
