@@ -174,7 +174,7 @@ def _claim(kb, **value):
     ({"value": 5500.1}, "not limited"),
     ({"lt": 500}, "not limited"),              # open bound just below the floor
     ({"le": 500}, "undetermined"),             # could be exactly 500
-    ({"gt": 500}, "undetermined"),             # no upper bound: could exceed 5500
+    ({"gt": 500}, "reaches prohibited band"),  # no upper bound: prohibited unless above 5500
     ({"gt": 500, "lt": 5500}, "prohibited"),
     ({"ge": 500, "le": 5500}, "prohibited"),
     ({"gt": 400, "lt": 600}, "undetermined"),
@@ -290,3 +290,33 @@ def test_compliance_uses_a_recorded_range_when_no_claim_gives_one(tmp_path):
     assert [(r["claimant"]["label"], r["verdict"]) for r in rows] == [("(recorded specification)", "prohibited")]
     assert rows[0]["claim"]["id"] == "p2#range"
     assert compliance(kb, "m") and all(r["claim"]["id"] != "m#range" for r in compliance(kb, "m"))
+
+
+def test_dispute_picture_svg_draws_each_claim_and_is_inert(runner, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    files = dict(BASE)
+    files["parties/p.yaml"] = BASE["parties/p.yaml"].replace(
+        "name: Russia", 'name: "Russia <script>alert(1)</script> \\e]52;c;eA==\\a \\u202e"')
+    root = write_kb(tmp_path / "kb", files)
+    svg = tmp_path / "d.svg"
+    r = run(runner, "compliance", "m", "--svg", svg, "--data", root)
+    assert r.exit_code == 0, r.output
+    text = svg.read_text(encoding="utf-8")
+    tree = ET.fromstring(text)  # parses: every text escaped for XML
+    ns = "{http://www.w3.org/2000/svg}"
+    assert tree.find(f".//{ns}script") is None and "<script>" not in text
+    assert "\x1b" not in text and "\u202e" not in text and "&lt;script&gt;" in text
+    bars = tree.findall(f".//{ns}line[@stroke-width='6']") + tree.findall(f".//{ns}circle")
+    assert len(bars) == 2  # the US band claim and Russia's "< 480 km"
+    assert tree.findall(f".//{ns}rect[@fill='#d62728']")  # the prohibited bands shaded
+
+
+def test_dispute_picture_in_the_terminal(runner, tmp_path):
+    root = write_kb(tmp_path / "kb", BASE)
+    r = run(runner, "compliance", "m", "--data", root, "-f", "table", "--color", "never")
+    lines = r.stdout.splitlines()
+    assert any(line.startswith("Range claims (km)") for line in lines)
+    us = next(line for line in lines if line.startswith("United States 2017-11-29"))
+    ru = next(line for line in lines if line.startswith("Russia 2019-01-15"))
+    assert "━" in us and "◀" in ru and "░" in ru

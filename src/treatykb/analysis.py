@@ -261,9 +261,18 @@ def evaluate(kb: BaseKB, claim: dict, treaty: str) -> dict:
             return base | {"verdict": "not limited", "limit": limit_ids,
                            "reason": f"the claimed {measure} ({claimed}) is {where}: the {names} "
                                      f"bands are {band_text}{note}"}
+        top = bands[-1]
+        starts_inside = x.lo is not None and any(
+            b.lo is not None and b.lo <= x.lo and (b.hi is None or x.lo < b.hi) for b in bands)
+        if starts_inside and (x.hi is None or (top.hi is not None and x.hi > top.hi)):
+            beyond = f"{'>' if top.hi_incl else '≥'} {top.hi:g} {unit}" if top.hi is not None else "beyond it"
+            return base | {"verdict": "reaches prohibited band", "limit": limit_ids,
+                           "reason": f"claims a {measure} in the prohibited band ({claimed}: from inside "
+                                     f"{band_text}, unbounded above); the treaty would not cover it only if "
+                                     f"it were {beyond}{note}"}
         return base | {"verdict": "undetermined", "limit": limit_ids,
-                       "reason": f"the claimed {measure} ({claimed}) admits values both inside and "
-                                 f"outside the prohibited bands {band_text}; the claim is too vague to decide"}
+                       "reason": f"the claimed {measure} ({claimed}) is partly inside and partly outside the "
+                                 f"prohibited bands {band_text}: the claim alone cannot place it"}
     lim, iv = ceilings[0]
     ceiling = _iv_text(iv, unit)
     claimed = format_quantity(q)
@@ -332,3 +341,33 @@ def compliance(kb: BaseKB, ref: str, as_of: str | None = None) -> list[dict]:
                 "sources": cr["sources"],
             })
     return rows
+
+
+def range_picture(kb: BaseKB, system: str, as_of: str | None = None) -> dict:
+    """What a picture of a range dispute needs: each claimant's range figures about
+    the system (and its parts) as intervals in km, and the prohibited range bands of
+    the treaties at issue.  {"unit", "bands": [{label, lo, hi, lo_incl, hi_incl}],
+    "claims": [{claimant, date, id, lo, hi, lo_incl, hi_incl, stance}]}"""
+    kb = dated(kb, as_of)
+    subjects = set(family(kb, system))
+    claims, treaties = [], set()
+    for cid in kb.by_kind.get("claim", ()):
+        c = kb.records[cid]
+        if c["subject"] not in subjects or not c.get("value") or claim_measure(c) != "range":
+            continue
+        iv = quantity_interval(c["value"])
+        if iv.dimension != "length":
+            continue
+        claims.append({"claimant": kb.label(c["claimant"]), "date": c["asserted"], "id": cid, "stance": c["stance"],
+                       "lo": iv.lo, "hi": iv.hi, "lo_incl": iv.lo_incl, "hi_incl": iv.hi_incl})
+        if c.get("treaty"):
+            treaties.add(c["treaty"])
+    bands = []
+    for t in sorted(treaties):
+        for lim in kb.records[t].get("limits", ()):
+            if lim.get("kind") == "prohibition" and lim.get("topic") == "range" and lim.get("quantity"):
+                iv = quantity_interval(lim["quantity"])
+                bands.append({"label": f"{kb.label(t)}: {lim['name']}", "lo": iv.lo, "hi": iv.hi,
+                              "lo_incl": iv.lo_incl, "hi_incl": iv.hi_incl})
+    claims.sort(key=lambda x: (date_key(x["date"]), x["id"]))
+    return {"unit": "km", "bands": bands, "claims": claims}

@@ -684,6 +684,7 @@ def compliance(
     limit: LimitOpt = None,
     long: LongOpt = False,
     no_pager: NoPagerOpt = False,
+    svg: Annotated[Optional[str], typer.Option("--svg", metavar="FILE", help="Draw each claimant's range claims as intervals against the treaty's prohibited bands, as an SVG image.")] = None,
     data: DataOpt = None,
     format: FormatOpt = None,
     color: ColorOpt = Color.auto,
@@ -695,6 +696,7 @@ def compliance(
     Example: treatykb compliance 9M729
     """
     from .analysis import compliance as evaluate
+    from .analysis import range_picture
     from .render import compliance_view
 
     kb = _kb(data, as_of, known_at)
@@ -707,8 +709,27 @@ def compliance(
             _col("sources", "Sources", "cites")]
     title = f"Compliance: {kb.label(rid)}"
     rows = rows[:limit] if limit else rows
-    _emit(rows, _format(format), cols, color, table=lambda r: compliance_view(r, title, kb.records[rid]["_kind"]),
-          long=True, pager=not no_pager)
+    picture = range_picture(kb, rid) if kb.kind_of(rid) == "system" else None
+    if svg:
+        if not picture or not picture["claims"]:
+            raise Fail(ExitCode.NOT_FOUND, f"no range figures about {kb.label(rid)} to draw")
+        from .pictures import dispute_svg
+
+        _write_file(svg, dispute_svg(picture, f"{kb.label(rid)}: range claims and the treaty's prohibited bands"))
+        sys.stderr.write(f"treatykb: wrote {svg}\n")
+        return
+
+    def view(r):
+        views = list(compliance_view(r, title, kb.records[rid]["_kind"]))
+        if picture and picture["claims"]:
+            from .compact import screen_size
+            from .pictures import dispute_lines
+            from .render import T
+
+            views += [T(line) for line in dispute_lines(picture, screen_size()[0])]
+        return views
+
+    _emit(rows, _format(format), cols, color, table=view, long=True, pager=not no_pager)
 
 
 @app.command()
@@ -720,7 +741,7 @@ def related(
     sources: Annotated[bool, typer.Option("--through-sources", help="Also walk through source records.")] = False,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
-    limit: LimitOpt = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most N items.")] = None,
     long: LongOpt = False,
     no_pager: NoPagerOpt = False,
     data: DataOpt = None,

@@ -128,3 +128,116 @@ def membership_svg(series: list[tuple[int, int]], title: str) -> str:
                    f'<title>{yr}: {n} states bound</title></circle>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------
+# A range dispute: each claimant's figures as intervals against the prohibited bands
+
+_CLAIMANT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+
+
+def _axis_max(picture: dict) -> float:
+    ends = [x for c in picture["claims"] for x in (c["lo"], c["hi"]) if x is not None]
+    ends += [x for b in picture["bands"] for x in (b["lo"], b["hi"]) if x is not None]
+    return max(ends + [1.0]) * 1.15
+
+
+def _claim_text(c: dict) -> str:
+    lo, hi = c["lo"], c["hi"]
+    if lo is not None and lo == hi:
+        return f"{lo:g}"
+    left = "" if lo is None else ("≥ " if c["lo_incl"] else "> ") + f"{lo:g}"
+    right = "" if hi is None else ("≤ " if c["hi_incl"] else "< ") + f"{hi:g}"
+    return " and ".join(x for x in (left, right) if x)
+
+
+def dispute_svg(picture: dict, title: str) -> str:
+    """Each claim a bar (an exact figure a dot; an open end an arrow) on a distance
+    axis; the treaty's prohibited bands shaded behind them.  All text escaped."""
+    row_h, top, left, right = 30, 80, 300, 40
+    width = 1100
+    plot = width - left - right
+    height = top + row_h * max(1, len(picture["claims"])) + 60
+    vmax = _axis_max(picture)
+
+    def x(v: float | None) -> float:
+        return left + (plot if v is None else min(v, vmax) / vmax * plot)
+
+    colours: dict[str, str] = {}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" role="img">',
+           f"<title>{_t(title)}</title>", f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+           f'<text x="20" y="32" font-size="20" font-weight="bold" fill="#222">{_t(title, 100)}</text>',
+           f'<text x="20" y="54" font-size="12" fill="#666">Each bar is one claim by its claimant; shaded: '
+           f'ranges the treaty prohibits ({_t(picture["unit"])})</text>']
+    bottom = height - 40
+    for b in picture["bands"]:
+        out.append(f'<rect x="{x(b["lo"]):.1f}" y="{top - 10}" width="{max(1.0, x(b["hi"]) - x(b["lo"])):.1f}" '
+                   f'height="{bottom - top + 10}" fill="#d62728" fill-opacity="0.10"><title>{_t(b["label"])}'
+                   f"</title></rect>")
+    out.append(f'<line x1="{left}" y1="{bottom}" x2="{left + plot}" y2="{bottom}" stroke="#999"/>')
+    step = 10 ** max(0, len(str(int(vmax))) - 1)
+    tick = 0
+    while tick <= vmax:
+        out.append(f'<text x="{x(tick):.1f}" y="{bottom + 18}" font-size="11" text-anchor="middle" '
+                   f'fill="#555">{tick:g}</text>')
+        tick += step
+    for i, c in enumerate(picture["claims"]):
+        y = top + i * row_h + 10
+        colour = colours.setdefault(c["claimant"], _CLAIMANT_COLOURS[len(colours) % len(_CLAIMANT_COLOURS)])
+        label = f'{c["claimant"]} {c["date"]}' + (" (denies)" if c["stance"] == "denies" else "")
+        out.append(f'<text x="{left - 10}" y="{y + 4}" font-size="12" text-anchor="end" fill="#222">'
+                   f"{_t(label, 46)}</text>")
+        tip = f"<title>{_t(c['id'])}: {_t(_claim_text(c))} {_t(picture['unit'])}</title>"
+        if c["lo"] is not None and c["lo"] == c["hi"]:
+            out.append(f'<circle cx="{x(c["lo"]):.1f}" cy="{y}" r="6" fill="{colour}">{tip}</circle>')
+            continue
+        x0 = left if c["lo"] is None else x(c["lo"])
+        x1 = x(c["hi"])
+        out.append(f'<line x1="{x0:.1f}" y1="{y}" x2="{x1:.1f}" y2="{y}" stroke="{colour}" stroke-width="6" '
+                   f'stroke-linecap="round">{tip}</line>')
+        if c["hi"] is None:
+            out.append(f'<path d="M{x1:.1f},{y - 8} L{x1 + 12:.1f},{y} L{x1:.1f},{y + 8} Z" fill="{colour}"/>')
+        if c["lo"] is None:
+            out.append(f'<path d="M{x0:.1f},{y - 8} L{x0 - 12:.1f},{y} L{x0:.1f},{y + 8} Z" fill="{colour}"/>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def dispute_lines(picture: dict, width: int) -> list[str]:
+    """The same picture in text: one row per claim on a scale of `width` columns."""
+    label_w = min(34, max(len(f"{c['claimant']} {c['date']}") for c in picture["claims"]) + 1)
+    plot = max(20, width - label_w - 2)
+    vmax = _axis_max(picture)
+
+    def col(v: float) -> int:
+        return min(plot - 1, int(min(v, vmax) / vmax * plot))
+
+    band = [" "] * plot
+    for b in picture["bands"]:
+        for i in range(col(b["lo"] or 0), (col(b["hi"]) if b["hi"] is not None else plot - 1) + 1):
+            band[i] = "░"
+    lines = [f"Range claims ({picture['unit']}); ░ the treaty's prohibited bands"]
+    for c in picture["claims"]:
+        row = list(band)
+        if c["lo"] is not None and c["lo"] == c["hi"]:
+            row[col(c["lo"])] = "●"
+        else:
+            a = 0 if c["lo"] is None else col(c["lo"])
+            b = plot - 1 if c["hi"] is None else col(c["hi"])
+            for i in range(a, b + 1):
+                row[i] = "━"
+            if c["hi"] is None:
+                row[plot - 1] = "▶"
+            if c["lo"] is None:
+                row[0] = "◀"
+        who = inert(f"{c['claimant']} {c['date']}")[:label_w - 1]
+        lines.append(f"{who:<{label_w}}│{''.join(row)}")
+    scale = [" "] * plot
+    for v, text in ((0, "0"), (vmax / 1.15, f"{vmax / 1.15:g}")):
+        i = col(v)
+        for j, ch in enumerate(text):
+            if i + j < plot:
+                scale[i + j] = ch
+    lines.append(" " * label_w + "└" + "".join(scale))
+    return lines

@@ -387,6 +387,21 @@ def _related(kb: BaseKB, rel: str, other: str) -> dict:
     return {"relation": rel, **kb.ref(other), "record": kb.kind_of(other), "date": card.get("dated")}
 
 
+def treaty_card(kb: BaseKB, rid: str) -> dict:
+    """What a treaty's card opens with: its state, its membership counts and ledger,
+    and its latest events (as the view's date sees them)."""
+    from .membership import parties_status
+
+    res = parties_status(kb, rid)
+    events = [kb.records[s] for rel, s in kb.inc.get(rid, ()) if rel == "concerns"]
+    events = [e for e in events if e["_kind"] == "event"]
+    events.sort(key=lambda e: (date_key(e["date"]), e["id"]), reverse=True)
+    latest = fold_ledger_rows(kb, [event_row(kb, e) for e in events[:40]])[:6]
+    return {"state": res["state"], "state_since": res["state_since"], "counts": res["counts"],
+            "ledger": res["ledger"]["text"],
+            "latest": [{"date": r["date"], "id": r["id"], "title": r["title"]} for r in latest]}
+
+
 def show(kb: BaseKB, rid: str, as_of: str | None = None) -> dict:
     """One record, its fields and relations, as the (dated) KB shows them: seen
     at a date, relations to what came later are absent and the lifecycle and
@@ -415,6 +430,7 @@ def show(kb: BaseKB, rid: str, as_of: str | None = None) -> dict:
             out["as_of_known"] = kb.certainty(rid)
     if kind == "treaty":
         out["lifecycle"] = lifecycle(kb, rid)
+        out["card"] = treaty_card(kb, rid)
     if kind == "party" and rec.get("type") == "state":  # its status in every treaty it acted on
         from .membership import memberships
 
@@ -430,7 +446,7 @@ def show(kb: BaseKB, rid: str, as_of: str | None = None) -> dict:
 
 
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
-    "treaty": ("id", "name", "type", "domain", "signed", "entered_into_force", "ended"),
+    "treaty": ("id", "name", "type", "status", "signed", "entered_into_force", "ended"),
     "party": ("id", "name", "type", "iso"),
     "person": ("id", "name", "party"),
     "system": ("id", "name", "class", "category", "basing", "operator", "status"),
@@ -458,7 +474,7 @@ def list_records(kb: BaseKB, kind: str, *, treaty: str | None = None, party: str
             continue
         row = {}
         for col in LIST_COLUMNS[kind]:
-            if col in ("signed", "entered_into_force", "ended"):
+            if kind == "treaty" and col in ("status", "signed", "entered_into_force", "ended"):
                 continue
             v = rec.get(col)
             f = spec.get(col)
@@ -475,6 +491,9 @@ def list_records(kb: BaseKB, kind: str, *, treaty: str | None = None, party: str
             row["entered_into_force"] = lc["entered_into_force"]["date"] if lc["entered_into_force"] else None
             end = lc["terminated"] or lc["expired"]
             row["ended"] = end["date"] if end else None
+            from .membership import parties_status
+
+            row["status"] = parties_status(kb, rid)["state"]
         rows.append({k: row.get(k) for k in LIST_COLUMNS[kind]})
     sort_col = {"event": "date", "claim": "asserted", "source": "published"}.get(kind)
     if sort_col:

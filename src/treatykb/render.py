@@ -399,19 +399,47 @@ def _field_text(v) -> str:
 SHOW_COLS = [Col("section", "Section"), Col("name", "Name"), Col("value", "Value"), Col("id", "Id")]
 
 
+# fields a card shows in its own section (not in the field list)
+_CARD_SECTIONS = {"treaty": ("limits",), "system": ()}
+
+
 def show_view(d: dict) -> Iterable:
     from rich.table import Table
 
     t = Table(title=T(f"{d['label']} ({d['record']} {d['id']})", "bold"), show_header=False)
     t.add_column(style="bold", no_wrap=True)
     t.add_column(overflow="fold")
+    card = d.get("card")
+    if card:
+        since = f" since {card['state_since']}" if card.get("state_since") else ""
+        t.add_row(T("status" + (f" as of {d['as_of']}" if d.get("as_of") else "")), T(card["state"] + since, "bold"))
+        c = card["counts"]
+        t.add_row(T("parties"), T(f"{c['bound']} bound, {c['signatory_only']} signatory only — {card['ledger']}"))
+    for name, v in (d.get("lifecycle") or {}).items():
+        if v:
+            t.add_row(T(name.replace("_", " ")), T(f"{v['date']} ({v['event']['label']})"))
+    skip = _CARD_SECTIONS.get(d["record"], ())
     for name, v in d["fields"].items():
-        t.add_row(T(name), T(_field_text(v)))
+        if name not in skip:
+            t.add_row(T(name.replace("_", " ")), T(_card_text(name, v)))
     for name, v in (d.get("lifecycle") or {}).items():
         if v:
             t.add_row(T(name.replace("_", " ")), T(f"{v['date']} ({v['event']['label']})"))
     t.add_row(T("file"), T(f"{d['file']}:{d['line']}"))
     views = [t]
+    if d["fields"].get("limits"):
+        lt = Table(title=T("Limits"), header_style="bold")
+        for head in ("Limit", "Kind", "Applies to", "Figure", "Article"):
+            lt.add_column(T(head), overflow="fold")
+        for lim in d["fields"]["limits"]:
+            applies = "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}"
+                                for k, v in (lim.get("applies_to") or {}).items())
+            lt.add_row(T(lim.get("name")), T(lim.get("kind")), T(applies),
+                       T(_quantity_text(lim.get("quantity"))), T(lim.get("article")))
+        views.append(lt)
+    if card and card["latest"]:
+        views.append(T("Latest events", "bold"))
+        views += [T(f"  {e['date']:<10} {e['title']}  ({e['id']})") for e in card["latest"]]
     if d.get("treaties"):
         m = Table(title=T("Treaties" + (f" as of {d['as_of']}" if d.get("as_of") else "")), header_style="bold")
         m.add_column(T("Treaty"), no_wrap=True)
@@ -421,6 +449,31 @@ def show_view(d: dict) -> Iterable:
         views.append(m)
     views.extend(relation_lines(d))
     return views
+
+
+def _quantity_text(q) -> str:
+    if not q:
+        return ""
+    from .model import format_quantity
+
+    return format_quantity(q)
+
+
+def _card_text(name: str, v) -> str:
+    """A field on a card, readably: designations by scheme, figures as figures."""
+    if name == "designations":
+        return "; ".join(f"{d['name']} ({d['scheme']})" for d in v)
+    if name == "warheads":
+        return "; ".join(" ".join(x for x in (w.get("count"), w["type"], _quantity_text(w.get("yield"))) if x)
+                         for w in v)
+    if name == "counts":
+        return "; ".join(f"{c['measure']} {_quantity_text(c['quantity'])}"
+                         + (f" ({c['as_of']})" if c.get("as_of") else "") for c in v)
+    if name in ("range", "yield") and isinstance(v, dict):
+        return _quantity_text(v)
+    if name in ("withdrawal", "entry_into_force", "duration") and isinstance(v, dict):
+        return " · ".join(f"{k.replace('_', ' ')}: {_field_text(x)}" for k, x in v.items())
+    return _field_text(v)
 
 
 def relation_lines(d: dict) -> list:
@@ -542,7 +595,8 @@ def thread_view(tree: list[dict], title: str) -> Iterable:
 
 
 _VERDICT_STYLE = {"prohibited": "bold red", "exceeds limit": "bold red", "not limited": "green",
-                  "within limit": "green", "undetermined": "yellow", "not assessed": "dim", "not yet binding": "dim"}
+                  "within limit": "green", "undetermined": "yellow", "reaches prohibited band": "red",
+                  "not assessed": "dim", "not yet binding": "dim"}
 
 
 def compliance_view(rows: list[dict], title: str, kind: str) -> Iterable:
