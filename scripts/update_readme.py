@@ -1,6 +1,7 @@
-"""Regenerate the README's example outputs and diagnostic-code table from the bundled KB.
+"""Regenerate the documented example outputs and the diagnostic-code table from the bundled KB.
 
-Usage: python scripts/update_readme.py   (rewrites README.md between the markers)
+Usage: python scripts/update_readme.py   (rewrites docs/commands.md and docs/diagnostics.md
+between their markers)
 Each example is run for real, at 100 columns, without colour.
 """
 
@@ -17,8 +18,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from treatykb.model import DIAG_CODES  # noqa: E402
 
 EXAMPLES = [
-    ("What happened to the INF Treaty (first lines of the terminal view):",
-     "treatykb timeline INF --to 1988-06-01", 40),
+    ("What happened to the INF Treaty (the terminal view, one line per event):",
+     "treatykb timeline INF --to 1988-06-01 --no-pager", 40),
+    ("The NPT's membership on the day it was extended indefinitely:", "treatykb parties NPT --as-of 1995-05-11 -f tsv "
+     "| cut -f1-4 | head -6", None),
     ("Piped, the same command prints TSV (ids and labels):", "treatykb timeline INF | head -4 | cut -f1-5", None),
     ("Who claimed what about the 9M729's range in January 2019:",
      "treatykb claims 9M729 --topic range --from 2019-01 --to 2019-01", None),
@@ -30,7 +33,8 @@ EXAMPLES = [
     ("Which states were bound, as of a date:", "treatykb parties INF --as-of 2019-03-01", None),
     ("Contradicting claims side by side:", "treatykb disputes aegis-ashore", None),
     ("Accusation, rebuttal, counter-accusation:", "treatykb thread us-aegis-ashore-compliant", None),
-    ("Each claimant's figures against the treaty's bands:", "treatykb compliance 9M729", None),
+    ("Each claimant's figures against the treaty's bands, and the picture of the dispute:",
+     "treatykb compliance 9M729 --no-pager", None),
     ("A neighbourhood in the graph:", "treatykb related aegis-ashore --kind system --kind party", None),
     ("How two records connect:", 'treatykb path "Aegis Ashore" INF --limit 3', None),
     ("Coverage:", "treatykb stats | head -9", None),
@@ -46,14 +50,17 @@ def run(cmd: str) -> str:
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
     shown = cmd
     if "|" not in cmd and "-f" not in cmd.split() and not any(w in cmd for w in ("check", "export", "schema")):
-        cmd += " --format table"
+        cmd += " --format table --no-pager" if "--no-pager" not in cmd else " --format table"
     p = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env, cwd=ROOT)
     out = p.stdout + p.stderr.replace(str(ROOT) + "/", "")
     return f"$ {shown}\n{out.rstrip()}"
 
 
+QUICK = ("What happened to the INF Treaty, one line per event:", "treatykb timeline INF --to 1988-06-01 --no-pager", 8)
+
+
 def main() -> None:
-    parts = ["### Examples", ""]
+    parts = []
     for title, cmd, cut in EXAMPLES:
         text = run(cmd)
         lines = text.splitlines()
@@ -62,16 +69,17 @@ def main() -> None:
         parts += [title, "", "```", *lines, "```", ""]
     examples = "\n".join(parts)
     codes = "| code | meaning |\n|---|---|\n" + "\n".join(f"| `{c}` | {m} |" for c, m in DIAG_CODES.items())
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for marker, body in (("EXAMPLES", examples), ("DIAG-CODES", codes)):
+    title, cmd, cut = QUICK
+    lines = run(cmd).splitlines()
+    quick = "\n".join([title, "", "```", *lines[:cut], "…", "```"])
+    for name, marker, body in (("../README.md", "QUICK", quick), ("commands.md", "EXAMPLES", examples),
+                               ("diagnostics.md", "DIAG-CODES", codes)):
+        path = ROOT / "docs" / name
+        doc = path.read_text(encoding="utf-8")
         start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
-        if end in readme:
-            head, rest = readme.split(start, 1)
-            _, tail = rest.split(end, 1)
-        else:
-            head, tail = readme.split(start, 1)
-        readme = f"{head}{start}\n{body}\n{end}{tail}"
-    (ROOT / "README.md").write_text(readme, encoding="utf-8")
+        head, rest = doc.split(start, 1)
+        _, tail = rest.split(end, 1)
+        path.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

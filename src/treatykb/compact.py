@@ -106,10 +106,11 @@ def timeline_lines(rows: list[dict], title: str, width: int, paint: Painter) -> 
         who = _who(r["participants"]) if r["type"] == "event" else _who(r["participants"][:1])
         rest = width - width_of(lead)
         who_cells = min(width_of(who), who_w) if who else 0
-        title_cells = max(10, rest - (who_cells + 2 if who else 0))
+        title_cells = max(10, rest - (who_w + 2 if who else 0))
         text = ("claim: " if r["type"] == "claim" else "") + r["title"]
         line = (paint(pad(d, dw), "cyan") + paint(mark, "yellow") + paint(pad(fit(r["kind"], kw), kw), "magenta")
-                + " " + paint(fit(text, title_cells), "italic" if r["type"] == "claim" else None))
+                + " " + paint(pad(fit(text, title_cells), title_cells) if who else fit(text, title_cells),
+                              "italic" if r["type"] == "claim" else None))
         if who:
             line += "  " + paint(fit(who, who_cells), "dim")
         out.append(line)
