@@ -33,12 +33,16 @@ PRESETS = {
     "as-of": (f"{TKB} claims 9M729 -f json", f"{TKB} claims 9M729 --as-of 2018-12-31 -f json", 1.3),
     # issue 15: warm claims on the bundled KB at most 3.5x starting Python
     "claims": (FLOOR, f"{TKB} claims 9M729 -f json", 3.5),
+    # issue 13: the terminal timeline at most 1.5x the piped TSV, both under the same pseudo-terminal
+    "terminal": (f"script -qc '{TKB} timeline INF -f tsv' /dev/null",
+                 f"script -qc '{TKB} timeline INF --no-pager' /dev/null", 1.5),
 }
 
 
 def once(cmd: str, env: dict) -> float:
     t = time.perf_counter()
-    subprocess.run(shlex.split(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(shlex.split(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                   stdin=subprocess.DEVNULL)
     return time.perf_counter() - t
 
 
@@ -64,6 +68,7 @@ def main() -> None:
     ap.add_argument("cmds", nargs="*", help="A_CMD B_CMD (after --)")
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # bytecode as users get it
+    env["COLUMNS"] = "120"
     jobs = [(name, *PRESETS[name]) for name in (args.preset or ([] if args.cmds else sorted(PRESETS)))]
     if args.cmds:
         if len(args.cmds) != 2:
