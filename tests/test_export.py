@@ -6,6 +6,7 @@ import csv
 import json
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -65,6 +66,13 @@ def test_jsonl_records(runner, kb):
     lines = _export(runner, "jsonl").splitlines()
     assert len(lines) == len(kb.records)
     assert {json.loads(x)["id"] for x in lines} == set(kb.records)
+    rows = [json.loads(x) for x in lines]
+    from treatykb.model import SCHEMA
+
+    assert all("record_kind" not in spec for spec in SCHEMA.values())
+    assert {r["record_kind"] for r in rows} == {kb.records[r["id"]]["_kind"] for r in rows}
+    event = next(r for r in rows if r["record_kind"] == "event" and r["kind"] == "signature")
+    assert event["id"] in kb.records and kb.records[event["id"]]["kind"] == "signature"
 
 
 def test_csv_bundle_read_by_csv_module(runner, kb, tmp_path):
@@ -241,3 +249,34 @@ def test_pre_commit_hook_runs_check():
 
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hooks[0]["id"] == "treatykb-check" and hooks[0]["entry"].startswith("treatykb check")
+
+
+def _check_jsonschema(schema: Path, files: list[Path]) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("check-jsonschema")
+    return subprocess.run([str(exe), "--schemafile", str(schema), *map(str, files)], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("folder", sorted(__import__("treatykb.model", fromlist=["KIND_DIRS"]).KIND_DIRS))
+def test_check_jsonschema_accepts_the_bundled_kb(folder):
+    """The published schema, read by the real validator (YAML 1.2, as editors read it), accepts valid data."""
+    files = sorted((REPO / "data" / folder).glob("*.yaml"))
+    p = _check_jsonschema(REPO / "schema" / f"{folder}.schema.json", files)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_check_jsonschema_rejects_what_check_rejects_at_the_same_record(tmp_path):
+    from treatykb.validate import check_dir
+
+    kb = tmp_path / "kb"
+    (kb / "claims").mkdir(parents=True)
+    shutil.copytree(REPO / "data" / "sources", kb / "sources")
+    text = (REPO / "data" / "claims" / "inf-9m729.yaml").read_text(encoding="utf-8")
+    first = text.index("\n- id:", text.index("- id:") + 1)  # the second record
+    bad = text[:first] + text[first:].replace("  claimant:", "  claimnt:", 1)
+    (kb / "claims" / "c.yaml").write_text(bad, encoding="utf-8")
+    p = _check_jsonschema(REPO / "schema" / "claims.schema.json", [kb / "claims" / "c.yaml"])
+    assert p.returncode != 0 and "$[1]" in p.stdout and "claimnt" in p.stdout
+    _, diags = check_dir(str(kb))
+    line = next(d.line for d in diags if d.code == "unknown-field")
+    assert bad.splitlines()[line - 1].strip().startswith("claimnt:")

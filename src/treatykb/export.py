@@ -34,6 +34,7 @@ from typing import TextIO
 
 from .model import SCHEMA, format_quantity, label_of
 
+RECORD_KIND = "record_kind"  # the JSON Lines key naming a record's kind; no schema field is so named
 FORMATS = ("graphml", "gexf", "node-link", "jsonl", "csv", "turtle", "jsonld", "dot", "mermaid")
 BASE = "https://treatykb.example/"
 VOCAB = BASE + "vocab#"
@@ -113,7 +114,8 @@ def write(kb, ids: list[str], fmt: str, out: TextIO | None = None, directory: st
         out.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     elif fmt == "jsonl":
         for i in ids:
-            out.write(json.dumps({"kind": kb.records[i]["_kind"], **plain_record(kb.records[i])},
+            # the record's kind under a name no field uses (an event's own `kind` stays `kind`)
+            out.write(json.dumps({**plain_record(kb.records[i]), RECORD_KIND: kb.records[i]["_kind"]},
                                  ensure_ascii=False) + "\n")
     elif fmt == "turtle":
         write_turtle(kb, ids, out)

@@ -3,7 +3,8 @@
 Owns: turning `model.SCHEMA` into one JSON Schema (draft 2020-12) per record
 kind, describing a data file (a list of records).  The published copies in
 `schema/` are this output (tests/test_export.py fails if they drift).  The
-schema sees YAML as an editor does (YAML 1.2: `500` is a number); what it
+schema sees YAML as an editor does (YAML 1.2: `500` and a bare year `2016` are
+numbers, `true` a boolean) and accepts what treatykb accepts; what it
 cannot express (a day that does not exist, a reference to a missing id,
 duplicate ids) only `treatykb check` catches.
 """
@@ -23,10 +24,10 @@ def _field(f: F) -> dict:
         return {"type": "string", "pattern": ID}
     if t == "refs":
         return {"type": "array", "items": {"type": "string", "pattern": ID}}
-    if t == "text":
-        return {"type": "string", "minLength": 1}
+    if t == "text":  # an editor's YAML reads `count: 12` as a number; treatykb keeps it as text
+        return {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
     if t == "texts":
-        return {"type": "array", "items": {"type": "string"}}
+        return {"type": "array", "items": {"type": ["string", "number"]}}
     if t == "url":
         return {"type": "string", "pattern": r"^https?://\S+$"}
     if t == "iso":
@@ -35,11 +36,11 @@ def _field(f: F) -> dict:
         return {"type": "string", "pattern": "^[A-Z]{3,4}$"}
     if t == "wikidata":
         return {"type": "string", "pattern": "^Q[1-9][0-9]*$"}
-    if t == "date":
-        return {"type": "string", "pattern": DATE,
+    if t == "date":  # a bare year is an integer to an editor's YAML 1.2 (and a date to treatykb)
+        return {"anyOf": [{"type": "string", "pattern": DATE}, {"type": "integer", "minimum": 1, "maximum": 9999}],
                 "description": "YYYY-MM-DD, YYYY-MM or YYYY; ~ for approximate; A/B for an interval"}
-    if t == "enum":
-        return {"enum": list(f.values)}
+    if t == "enum":  # `true`/`false` are booleans to YAML 1.2
+        return {"enum": list(f.values) + [v == "true" for v in f.values if v in ("true", "false")]}
     if t == "enums":
         return {"type": "array", "items": {"enum": list(f.values)}}
     if t == "quantity":
