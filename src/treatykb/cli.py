@@ -903,6 +903,9 @@ def schema(
 @app.command()
 @guarded
 def check(
+    repo: Annotated[bool, typer.Option("--repo", help="Check the knowledge base of the repository in the current "
+                                       "directory (its treatykb.toml, else ./data), never the bundled one: what a "
+                                       "pre-commit hook wants.")] = False,
     data: DataOpt = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text (path:line:col: ...), json, or github "
                                         "(workflow annotations).")] = "text",
@@ -919,7 +922,14 @@ def check(
     from .render import inert, json_text
     from .validate import check_dir
 
-    path = resolve_data_dir(data)
+    if repo and not data:
+        from pathlib import Path
+
+        from .kbdir import repository_kb
+
+        path = repository_kb(Path.cwd())
+    else:
+        path = resolve_data_dir(data)
     records, diags = check_dir(str(path))
     errors = sum(d.severity == "error" for d in diags)
     warnings = len(diags) - errors
@@ -939,3 +949,64 @@ def check(
     sys.stderr.write(f"{path}: {len(records)} records in {files} files; "
                      f"{errors} error(s), {warnings} warning(s)\n")
     return ExitCode.INVALID_DATA if errors else ExitCode.OK
+
+
+@app.command()
+@guarded
+def info(
+    data: DataOpt = None,
+    format: FormatOpt = None,
+    debug: DebugOpt = False,
+):
+    """Which knowledge base commands use here, how it was found, and what its marker says.
+
+    The KB is the one --data or TREATYKB_DATA names, else the one found by walking up from
+    the working directory to a treatykb.toml, else the bundled one.
+
+    Example: treatykb info
+    """
+    from .kbdir import MARKER, locate, read_marker
+
+    path, how = locate(data)
+    marker = next((p / MARKER for p in (path.parent, path) if (p / MARKER).is_file()), None)
+    fields = read_marker(marker) if marker else {}
+    rows = [{"key": "data", "value": str(path)}, {"key": "found", "value": how},
+            {"key": "marker", "value": str(marker) if marker else ""}]
+    rows += [{"key": k, "value": v} for k, v in fields.items() if k != "data"]
+    fmt = _format(format)
+    if fmt == "json":
+        from .render import json_text
+
+        sys.stdout.write(json_text({r["key"]: r["value"] for r in rows}) + "\n")
+        return
+    _emit(rows, fmt, [_col("key", "Key"), _col("value", "Value")], Color.auto, title="treatykb knowledge base",
+          pager=False)
+
+
+@app.command()
+@guarded
+def init(
+    directory: Annotated[str, typer.Argument(metavar="DIR", help="Where to start the knowledge base.")] = ".",
+    from_bundled: Annotated[bool, typer.Option("--from-bundled", help="Start from a copy of the bundled KB.")] = False,
+    name: Annotated[Optional[str], typer.Option("--name", help="The KB's name (default: the folder's).")] = None,
+    debug: DebugOpt = False,
+):
+    """Start a knowledge base: the marker treatykb.toml, data/ with a folder per record kind
+    (empty, or a copy of the bundled KB), the JSON Schemas with editor settings, and a
+    pre-commit configuration that checks it on every commit.
+
+    Example: treatykb init my-kb --from-bundled
+    """
+    from pathlib import Path
+
+    from .kbdir import init as make
+
+    root = Path(directory)
+    try:
+        written = make(root, name=name or root.resolve().name, from_bundled=from_bundled)
+    except FileExistsError as e:
+        raise Fail(ExitCode.USAGE, f"{e} exists: {directory} is already a knowledge base") from None
+    except OSError as e:
+        raise Fail(ExitCode.INVALID_DATA, f"cannot write {directory}: {e.strerror or e}") from None
+    sys.stdout.write(f"started a knowledge base in {root} ({len(written)} files written); "
+                     f"`treatykb check` there checks it\n")

@@ -55,9 +55,9 @@ def find_files(data_dir: str, diags: list[Diagnostic]) -> list[tuple[str, str, s
                     f"({', '.join(KIND_DIRS)}){_suggest(top or '', KIND_DIRS)}"))
                 continue
             out.append((full, full, KIND_DIRS[top]))
-    if not out and not diags:
+    if not out and not diags and not any(os.path.isdir(os.path.join(data_dir, k)) for k in KIND_DIRS):
         diags.append(Diagnostic(data_dir, 1, 1, "error", "no-data",
-                                "data directory holds no .yaml files"))
+                                "data directory holds no .yaml files"))  # kind folders, empty: a new KB
     return out
 
 

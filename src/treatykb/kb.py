@@ -22,7 +22,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: typing stays off the warm path
     from typing import Any
 
-ENV_VAR = "TREATYKB_DATA"
 ENTITY_KINDS = ("treaty", "party", "person", "system")
 
 
@@ -65,21 +64,18 @@ class DataError(Exception):
 
 
 def bundled_data_dir() -> Path:
-    """The KB shipped inside the installed package, or the checkout's data/."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "data"
-    if packaged.is_dir():
-        return packaged
-    return here.parent.parent / "data"
+    """The KB shipped inside the installed package (see `kbdir`)."""
+    from .kbdir import bundled_data_dir as bundled
+
+    return bundled()
 
 
 def resolve_data_dir(data: str | os.PathLike | None = None) -> Path:
-    if data:
-        return Path(data)
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    return bundled_data_dir()
+    """The records folder a command uses: --data, TREATYKB_DATA, the KB found by
+    walking up from the working directory, else the bundled KB (see `kbdir.locate`)."""
+    from .kbdir import locate
+
+    return locate(data)[0]
 
 
 def norm(text: str) -> str:

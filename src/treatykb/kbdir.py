@@ -1,0 +1,157 @@
+"""Where a knowledge base is: its marker file, finding it, and starting a new one.
+
+Owns: the marker `treatykb.toml` (name, description, licence, base IRI, and `data`,
+the folder of the records relative to the marker), deciding which KB a command
+uses — `--data`/`TREATYKB_DATA` when given, else the KB found by walking up from
+the working directory to a marker (as git finds a repository), else the KB shipped
+inside the package — and `init`, which lays out a new KB (empty, or a copy of the
+bundled one) with its marker, the JSON Schemas, editor settings and a pre-commit
+configuration.
+Does not own: reading records (`validate`), the cache (`store`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+MARKER = "treatykb.toml"
+ENV_VAR = "TREATYKB_DATA"
+_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$')
+
+
+def read_marker(path: Path) -> dict[str, str]:
+    """The marker's keys (a TOML file of `key = "text"` lines; tomllib reads it where present)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the marker uses only quoted strings
+        out = {}
+        for line in text.splitlines():
+            m = _LINE.match(line)
+            if m:
+                out[m.group(1)] = m.group(2).encode().decode("unicode_escape")
+        return out
+    return {k: str(v) for k, v in tomllib.loads(text).items()}
+
+
+def bundled_data_dir() -> Path:
+    """The KB shipped inside the installed package, or the checkout's data/."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "data"
+    return packaged if packaged.is_dir() else here.parent.parent / "data"
+
+
+def data_dir_of(root: Path) -> Path:
+    """The records' folder of a KB rooted at `root` (its marker's `data`, else `root`)."""
+    marker = root / MARKER
+    if marker.is_file():
+        try:
+            return root / read_marker(marker).get("data", ".")
+        except (OSError, ValueError):
+            return root
+    return root
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest directory at or above `start` holding a marker."""
+    try:
+        here = start.resolve()
+    except OSError:
+        return None
+    for d in (here, *here.parents):
+        if (d / MARKER).is_file():
+            return d
+    return None
+
+
+def locate(data: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """(records folder, how it was chosen: 'option' | 'environment' | 'discovered' | 'bundled')."""
+    if data:
+        return data_dir_of(Path(data)), "option"
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return data_dir_of(Path(env)), "environment"
+    found = discover(Path.cwd())
+    if found is not None:
+        return data_dir_of(found), "discovered"
+    return bundled_data_dir(), "bundled"
+
+
+def repository_kb(cwd: Path) -> Path:
+    """The KB of the repository at `cwd` (for a pre-commit hook): the marker's, else
+    ./data when it holds kind folders, else `cwd` itself. Never the bundled KB."""
+    found = discover(cwd)
+    if found is not None:
+        return data_dir_of(found)
+    from .model import KIND_DIRS
+
+    if any((cwd / "data" / k).is_dir() for k in KIND_DIRS):
+        return cwd / "data"
+    return cwd
+
+
+# --------------------------------------------------------------------------
+# A new knowledge base
+
+PRE_COMMIT = """\
+# Check the knowledge base on every commit (https://pre-commit.com): `pre-commit install`
+repos:
+  - repo: local
+    hooks:
+      - id: treatykb-check
+        name: treatykb check
+        entry: treatykb check --repo
+        language: system
+        pass_filenames: false
+        files: \\.(ya?ml|toml)$
+"""
+
+
+def init(root: Path, *, name: str, from_bundled: bool) -> list[Path]:
+    """Lay out a new KB at `root`; returns the files written. Refuses to overwrite a marker."""
+    from .model import KIND_DIRS
+    from .schema import schemas
+
+    if (root / MARKER).exists():
+        raise FileExistsError(str(root / MARKER))
+    root.mkdir(parents=True, exist_ok=True)
+    data = root / "data"
+    written = []
+    if from_bundled:
+        shutil.copytree(bundled_data_dir(), data, ignore=shutil.ignore_patterns(MARKER, ".*"))
+    for folder in KIND_DIRS:
+        (data / folder).mkdir(parents=True, exist_ok=True)
+    marker = root / MARKER
+    marker.write_text(
+        f'# A treatykb knowledge base: `treatykb` finds it from any folder below this one\n'
+        f'name = "{_toml(name)}"\n'
+        f'description = "{"A copy of the bundled treatykb knowledge base" if from_bundled else "Arms-control records"}"\n'
+        f'licence = ""\n'
+        f'base_iri = "https://example.org/{_toml(re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "kb")}/"\n'
+        f'data = "data"\n', encoding="utf-8")
+    written.append(marker)
+    schema_dir = root / "schema"
+    schema_dir.mkdir(exist_ok=True)
+    import json
+
+    for folder, sch in schemas().items():
+        p = schema_dir / f"{folder}.schema.json"
+        p.write_text(json.dumps(sch, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(p)
+    vscode = root / ".vscode"
+    vscode.mkdir(exist_ok=True)
+    settings = {"yaml.schemas": {f"schema/{f}.schema.json": f"data/{f}/*.yaml" for f in KIND_DIRS}}
+    (vscode / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    written.append(vscode / "settings.json")
+    pc = root / ".pre-commit-config.yaml"
+    if not pc.exists():
+        pc.write_text(PRE_COMMIT, encoding="utf-8")
+        written.append(pc)
+    return written
+
+
+def _toml(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
