@@ -125,13 +125,12 @@ def init(root: Path, *, name: str, from_bundled: bool) -> list[Path]:
     for folder in KIND_DIRS:
         (data / folder).mkdir(parents=True, exist_ok=True)
     marker = root / MARKER
+    about = "A copy of the bundled treatykb knowledge base" if from_bundled else "Arms-control records"
+    slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "kb"
     marker.write_text(
         f'# A treatykb knowledge base: `treatykb` finds it from any folder below this one\n'
-        f'name = "{_toml(name)}"\n'
-        f'description = "{"A copy of the bundled treatykb knowledge base" if from_bundled else "Arms-control records"}"\n'
-        f'licence = ""\n'
-        f'base_iri = "https://example.org/{_toml(re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "kb")}/"\n'
-        f'data = "data"\n', encoding="utf-8")
+        f'name = "{_toml(name)}"\ndescription = "{about}"\nlicence = ""\n'
+        f'base_iri = "https://example.org/{_toml(slug)}/"\ndata = "data"\n', encoding="utf-8")
     written.append(marker)
     schema_dir = root / "schema"
     schema_dir.mkdir(exist_ok=True)
