@@ -40,7 +40,13 @@ EXAMPLES = [
     ("Coverage:", "treatykb stats | head -9", None),
     ("Exports (here a subgraph as Mermaid):", "treatykb export mermaid --around mk-41-vls", None),
     ("The JSON Schema of a data folder:", "treatykb schema parties | head -12", None),
-    ("Validation:", "treatykb check; echo exit=$?", None),
+    ("Validation:", "treatykb check 2>&1 | tail -1; echo exit=$?", None),
+    ("Which knowledge base answers here:", "treatykb info", None),
+    ("Start a knowledge base of your own (here a copy of the bundled one):",
+     "treatykb init /tmp/treatykb-example-kb --from-bundled && rm -rf /tmp/treatykb-example-kb", None),
+    ("Add a record (here printed, not written):",
+     'treatykb new source title="Press briefing on the INF Treaty" publisher="U.S. Department of State" '
+     'url=https://www.state.gov/example published=2019-02-01 accessed=2026-11-30 type=official --print', None),
 ]
 
 
@@ -49,7 +55,9 @@ def run(cmd: str) -> str:
     bin_dir = Path(sys.executable).parent
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
     shown = cmd
-    if "|" not in cmd and "-f" not in cmd.split() and not any(w in cmd for w in ("check", "export", "schema")):
+    views = ("timeline", "claims", "show", "list", "search", "parties", "disputes", "thread", "compliance",
+             "related", "path", "stats")
+    if "|" not in cmd and "-f" not in cmd.split() and cmd.split()[1] in views:
         cmd += " --format table --no-pager" if "--no-pager" not in cmd else " --format table"
     p = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env, cwd=ROOT)
     out = p.stdout + p.stderr.replace(str(ROOT) + "/", "")

@@ -90,3 +90,27 @@ def test_the_pre_commit_hook_fails_on_a_planted_error_and_passes_when_fixed(tmp_
     git("add", "-A")
     passed = hook()
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_new_appends_a_checked_record_and_changes_no_other_byte(tmp_path):
+    assert _tkb("init", "kb", "--from-bundled", cwd=tmp_path).returncode == 0
+    kb = tmp_path / "kb"
+    target = kb / "data" / "claims" / "inf-9m729.yaml"
+    before = target.read_bytes()
+    args = ["new", "claim", "claimant=russia", "subject=9m729", "topic=range", "asserted=2019-02-01", "stance=asserts",
+            "summary=Russia repeats: under 480 km.", "value={lt: 480, unit: km}",
+            "sources=tass-2019-01-31-ryabkov-inf", "--file", str(target)]
+    r = _tkb(*args, cwd=kb)
+    assert r.returncode == 0, r.stderr
+    rid = r.stdout.strip()
+    after = target.read_bytes()
+    assert after.startswith(before) and rid.encode() in after[len(before):]
+    assert _tkb("check", cwd=kb).returncode == 0
+    shown = json.loads(_tkb("show", rid, "-f", "json", cwd=kb).stdout)[0]
+    assert shown["fields"]["value"] == {"lt": 480, "unit": "km"}
+    # the same again gets a fresh id; a bad reference is refused and the file put back
+    assert _tkb(*args, cwd=kb).stdout.strip() == f"{rid}-2"
+    kept = target.read_bytes()
+    r = _tkb(*[a.replace("claimant=russia", "claimant=rusia") for a in args], cwd=kb)
+    assert r.returncode == 1 and "claimant 'rusia' is not a party id" in r.stderr
+    assert target.read_bytes() == kept

@@ -968,6 +968,8 @@ def info(
     from .kbdir import MARKER, locate, read_marker
 
     path, how = locate(data)
+    if data and data == os.environ.get("TREATYKB_DATA"):
+        how = "environment"  # typer reads the variable into --data
     marker = next((p / MARKER for p in (path.parent, path) if (p / MARKER).is_file()), None)
     fields = read_marker(marker) if marker else {}
     rows = [{"key": "data", "value": str(path)}, {"key": "found", "value": how},
@@ -1010,3 +1012,61 @@ def init(
         raise Fail(ExitCode.INVALID_DATA, f"cannot write {directory}: {e.strerror or e}") from None
     sys.stdout.write(f"started a knowledge base in {root} ({len(written)} files written); "
                      f"`treatykb check` there checks it\n")
+
+
+@app.command()
+@guarded
+def new(
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="claim, event, party, person, system, treaty, source.")],
+    fields: Annotated[Optional[List[str]], typer.Argument(metavar="FIELD=VALUE...", help="The record's fields; "
+                      "lists comma-separated, quantities as YAML flow ({lt: 480, unit: km}).")] = None,
+    file: Annotated[Optional[str], typer.Option("--file", metavar="PATH", help="Append to this file (default: "
+                    "the kind's added.yaml in the KB).")] = None,
+    print_only: Annotated[bool, typer.Option("--print", help="Print the record; write nothing.")] = False,
+    data: DataOpt = None,
+    debug: DebugOpt = False,
+):
+    """Add a record: its id is made from its fields, it is appended to a data file without
+    changing any other byte of it, and the whole KB is checked; if the new record has
+    errors, the file is put back as it was and the errors are shown.
+
+    Example: treatykb new source title="Press briefing" publisher="U.S. Department of State" url=https://www.state.gov/x published=2019-02-01 accessed=2026-11-30 type=official
+    """
+    from pathlib import Path
+
+    from .kbdir import append_record, new_record_text, undo_append
+    from .model import KIND_DIRS, KIND_NAMES, SCHEMA
+    from .render import inert
+    from .validate import check_dir
+
+    k = KIND_NAMES.get(kind.lower(), kind.lower())
+    if k not in SCHEMA or k == "ledger":
+        raise Fail(ExitCode.USAGE, f"KIND: '{kind}' is not one of: claim, event, party, person, system, treaty, source")
+    values: dict[str, str] = {}
+    for item in fields or ():
+        name, eq, value = item.partition("=")
+        if not eq or name not in SCHEMA[k]:
+            raise Fail(ExitCode.USAGE, f"'{item}': give FIELD=VALUE with a {k} field: {', '.join(SCHEMA[k])}")
+        values[name] = value
+    from .kb import resolve_data_dir
+
+    root = resolve_data_dir(data)
+    records, before = check_dir(str(root))
+    ids = {r["id"] for r in records}
+    rid, text = new_record_text(k, values, lambda i: i in ids)
+    if print_only:
+        sys.stdout.write(text)
+        return
+    folder = next(d for d, kk in KIND_DIRS.items() if kk == k)
+    target = Path(file) if file else root / folder / "added.yaml"
+    old = append_record(target, text)
+    _, diags = check_dir(str(root))
+    seen = {d.format() for d in before}
+    fresh = [d for d in diags if d.severity == "error" and d.format() not in seen]
+    if fresh:
+        undo_append(target, old)
+        for d in fresh:
+            sys.stderr.write(inert(d.format()) + "\n")
+        raise Fail(ExitCode.INVALID_DATA, f"the new {k} has errors; {target} is as it was")
+    sys.stdout.write(f"{rid}\n")
+    sys.stderr.write(f"treatykb: added {k} '{rid}' to {target}\n")

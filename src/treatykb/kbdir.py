@@ -154,3 +154,69 @@ def init(root: Path, *, name: str, from_bundled: bool) -> list[Path]:
 
 def _toml(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+# --------------------------------------------------------------------------
+# A new record
+
+_ID_FROM = {  # which fields make a new record's id
+    "claim": ("claimant", "subject", "topic", "asserted"),
+    "event": ("title", "date"),
+    "source": ("publisher", "published", "title"),
+    "ledger": ("treaty",),
+}
+
+
+def new_record_text(kind: str, fields: dict[str, str], taken) -> tuple[str, str]:
+    """(id, YAML text of a one-record list item) for a new record of `kind` made of
+    `fields` (FIELD -> text as typed: lists comma-separated, objects as YAML flow);
+    the id comes from the fields and is not one `taken(id)` says exists."""
+    from .model import SCHEMA
+
+    spec = SCHEMA[kind]
+    rid = fields.pop("id", None) or _derive_id(kind, fields)
+    base, n = rid, 2
+    while taken(rid):
+        rid, n = f"{base}-{n}", n + 1
+    lines = [f"- id: {rid}"]
+    for name, value in fields.items():
+        f = spec.get(name)
+        lines.append(f"  {name}: {_yaml_value(value, f.type if f else 'text')}")
+    return rid, "\n".join(lines) + "\n"
+
+
+def _derive_id(kind: str, fields: dict[str, str]) -> str:
+    parts = [fields.get(f, "") for f in _ID_FROM.get(kind, ("name",))]
+    if kind == "ledger":
+        parts.append("ledger")
+    slug = re.sub(r"[^a-z0-9]+", "-", " ".join(p for p in parts if p).casefold()).strip("-")
+    return slug[:80].strip("-") or kind
+
+
+def _yaml_value(text: str, ftype: str) -> str:
+    import json
+
+    text = text.strip()
+    if ftype in ("object", "objects", "quantity") and text[:1] in "{[":
+        return text  # YAML flow as typed; `check` judges it
+    if ftype in ("refs", "texts", "enums", "sources"):
+        items = [x.strip() for x in text.split(",") if x.strip()]
+        return "[" + ", ".join(json.dumps(x, ensure_ascii=False) for x in items) + "]"
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML string, whatever it holds
+
+
+def append_record(path: Path, text: str) -> int:
+    """Append `text` to `path`, changing no other byte; returns the old size."""
+    old = path.read_bytes() if path.exists() else b""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as f:
+        f.write((b"\n" if old and not old.endswith(b"\n") else b"") + (b"\n" if old else b"") + text.encode())
+    return len(old)
+
+
+def undo_append(path: Path, old_size: int) -> None:
+    if old_size == 0:
+        path.unlink(missing_ok=True)
+    else:
+        with open(path, "r+b") as f:
+            f.truncate(old_size)
