@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run, run_json
+from conftest import REPO, run
 from treatykb import export as ex
 from treatykb.kb import bundled_data_dir, load_valid_kb
 
@@ -91,32 +91,6 @@ def test_csv_bundle_read_by_csv_module(runner, kb, tmp_path):
     with open(out / "claim.csv", encoding="utf-8", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["id"] == "ru-9m729-flew-under-480km")
     assert json.loads(row["value"]) == {"lt": 480, "unit": "km"}
-
-
-SPARQL = """
-PREFIX tkb: <https://treatykb.example/vocab#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?id ?claimant ?asserted ?value WHERE {
-  ?c a rdf:Statement ; rdf:subject <https://treatykb.example/id/9m729> ; rdf:predicate tkb:range ;
-     tkb:id ?id ; tkb:claimant ?who ; tkb:asserted ?asserted .
-  ?who tkb:id ?claimant .
-  OPTIONAL { ?c tkb:valueText ?value }
-}"""
-
-
-@pytest.mark.parametrize("fmt,rdf_format", [("turtle", "turtle"), ("jsonld", "json-ld")])
-def test_rdf_parses_and_sparql_equals_the_cli(runner, fmt, rdf_format):
-    rdflib = pytest.importorskip("rdflib")
-    g = rdflib.Graph()
-    g.parse(data=_export(runner, fmt), format=rdf_format)
-    got = sorted((str(r.id), str(r.claimant), str(r.asserted), str(r.value) if r.value else None)
-                 for r in g.query(SPARQL))
-    cli = run_json(runner, "claims", "9M729", "--topic", "range", "--data", DATA)
-    want = sorted((c["id"], c["claimant"]["id"], c["asserted"], c["value_text"]) for c in cli)
-    assert got == want and len(got) >= 2
-    # Wikidata links where records have QIDs
-    n_qids = sum(1 for _ in g.triples((None, rdflib.OWL.sameAs, None)))
-    assert n_qids == sum(1 for r in load_valid_kb(DATA).records.values() if r.get("wikidata"))
 
 
 def test_dot_and_mermaid(runner, tmp_path):

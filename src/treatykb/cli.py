@@ -229,18 +229,30 @@ def _nothing_matched(rows, what: str) -> None:
 
 
 def _write_file(path: str, text: str) -> None:
-    """Write atomically: a temporary file renamed into place, never half a file."""
-    tmp = f"{path}.tmp-{os.getpid()}"
+    """Write atomically: a fresh temporary file beside the target (created exclusively,
+    so a link planted there is never followed), renamed into place; never half a file."""
+    import tempfile
+
+    if os.path.isdir(path):
+        raise Fail(ExitCode.USAGE, f"cannot write {path}: it is a directory")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Fail(ExitCode.USAGE, f"cannot write {path}: folder {folder} does not exist")
+    tmp = None
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        with open(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         os.replace(tmp, path)
+        tmp = None
     except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise Fail(ExitCode.INVALID_DATA, f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def _check_date(text: Optional[str], opt: str) -> Optional[str]:
@@ -832,18 +844,22 @@ class ExportFmt(str, Enum):
     jsonld = "jsonld"
     dot = "dot"
     mermaid = "mermaid"
+    sqlite = "sqlite"
 
 
 @app.command()
 @guarded
 def export(
     fmt: Annotated[ExportFmt, typer.Argument(metavar="FORMAT", case_sensitive=False, help=(
-        "graphml, gexf, node-link, jsonl, csv (a directory of files), turtle, jsonld, dot or mermaid."))],
+        "graphml, gexf, node-link, jsonl, csv (a directory of files), turtle, jsonld, dot, mermaid or sqlite "
+        "(a database file)."))],
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH",
                                                   help="File to write (a directory for csv); default stdout.")] = None,
     around: Annotated[Optional[str], typer.Option("--around", metavar="REF", help="Only REF and its neighbourhood.")] = None,
     depth: Annotated[int, typer.Option("--depth", "-n", min=1, max=6, help="Neighbourhood depth with --around.")] = 1,
     kind: Annotated[Optional[List[str]], typer.Option("--kind", "-k", help="Only records of these kinds.")] = None,
+    base_iri: Annotated[Optional[str], typer.Option("--base-iri", metavar="IRI", help="RDF: where record IRIs live "
+                        "(default: the KB's treatykb.toml base_iri, else https://treatykb.example/id/).")] = None,
     as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
     data: DataOpt = None,
@@ -859,6 +875,19 @@ def export(
     rid = kb.resolve(around) if around else None
     kinds = tuple(KIND_NAMES.get(k.lower(), k.lower()) for k in kind) if kind else None
     ids = ex.select(kb, rid, depth, kinds)
+    if base_iri is None:
+        from .kb import resolve_data_dir
+        from .kbdir import marker_field
+
+        base_iri = marker_field(resolve_data_dir(data), "base_iri") or None
+    if fmt.value == "sqlite":
+        if not output:
+            raise Fail(ExitCode.USAGE, "sqlite export writes a database file: give --output FILE")
+        from .sqlite_export import write_sqlite
+
+        write_sqlite(kb, ids, output)
+        sys.stderr.write(f"treatykb: wrote {output} ({len(ids)} records)\n")
+        return
     if fmt.value == "csv":
         if not output:
             raise Fail(ExitCode.USAGE, "csv export writes a directory of files: give --output DIR")
@@ -866,13 +895,14 @@ def export(
         sys.stderr.write(f"treatykb: wrote {output}/ ({len(ids)} records)\n")
         return
     if output:
-        tmp = output + ".tmp"
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            ex.write(kb, ids, fmt.value, f)
-        os.replace(tmp, output)  # never a half-written export
+        import io
+
+        buf = io.StringIO()
+        ex.write(kb, ids, fmt.value, buf, base_iri=base_iri)
+        _write_file(output, buf.getvalue())  # never a half-written export
         sys.stderr.write(f"treatykb: wrote {output} ({len(ids)} records)\n")
     else:
-        ex.write(kb, ids, fmt.value, sys.stdout)
+        ex.write(kb, ids, fmt.value, sys.stdout, base_iri=base_iri)
 
 
 @app.command()

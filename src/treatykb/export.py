@@ -1,5 +1,5 @@
 """Exports for other tools: GraphML, GEXF, node-link JSON, JSON Lines, a CSV bundle,
-RDF (Turtle, JSON-LD), Graphviz DOT and Mermaid.
+RDF (Turtle, JSON-LD), Graphviz DOT and Mermaid (SQLite lives in `sqlite_export`).
 
 Owns: choosing the records to export (all, or the neighbourhood of a REF,
 optionally only some kinds), and writing each format so that its real
@@ -11,15 +11,17 @@ text field is written as is; any other value (a list, a mapping, a number) is
 written as JSON text in an attribute named `<field>_json`; a missing value is
 an absent attribute, never an empty string.  `decode_attrs` reverses this.
 
-RDF vocabulary (prefix `tkb:` = https://treatykb.example/vocab#, records are
-https://treatykb.example/id/<id>): every record is a `tkb:<Kind>` with
-`rdfs:label`, `tkb:id`, its text fields as `tkb:<field>` literals and its
-references as `tkb:<relation>` links; a Wikidata QID becomes `owl:sameAs
-wd:Q...`; a claim is also an `rdf:Statement` (`rdf:subject` its subject,
-`rdf:predicate tkb:<topic>`, `rdf:object` the claimed value as text) that
-keeps `tkb:claimant`, `tkb:speaker`, `tkb:asserted`, `tkb:stance`,
-`tkb:valueText`, `tkb:verdict` and `tkb:source` — so a SPARQL store can ask who
-claimed what, and join with Wikidata.
+RDF vocabulary (prefix `tkb:` = https://treatykb.example/vocab#, records at
+<base IRI><id>, the base IRI configurable): every record is a `tkb:<Kind>` (and a
+schema.org or PROV class where one fits) with `rdfs:label`, `tkb:id`,
+`dcterms:identifier`, its fields as `tkb:<field>` literals and its references as
+`tkb:<relation>` links; a Wikidata QID becomes `owl:sameAs wd:Q...`; each entry of
+`sources` is a `tkb:Citation` node (`tkb:citation` from the record) pairing
+`dcterms:source` with its `tkb:quote` and `tkb:page`; a claim is also an
+`rdf:Statement` (`rdf:subject`, `rdf:predicate tkb:<topic>`, `rdf:object` the value as
+text) keeping `tkb:claimant`, `tkb:speaker`, `tkb:asserted`, `tkb:stance`,
+`tkb:valueText`, `tkb:verdict`; each treaty's derived memberships are
+`tkb:Membership` nodes (party, treaty, status, bound, asOf) as the dated view sees them.
 Does not own: the graph itself (`kb`).
 """
 
@@ -90,8 +92,11 @@ def subgraph(kb, ids: list[str]):
     return g
 
 
-def write(kb, ids: list[str], fmt: str, out: TextIO | None = None, directory: str | None = None) -> None:
-    """Write `ids` of `kb` as `fmt`: into `directory` for the CSV bundle, else to `out`."""
+def write(kb, ids: list[str], fmt: str, out: TextIO | None = None, directory: str | None = None,
+          base_iri: str | None = None) -> None:
+    """Write `ids` of `kb` as `fmt`: into `directory` for the CSV bundle, else to `out`;
+    RDF names records under `base_iri` (default https://treatykb.example/id/)."""
+    _base[0] = base_iri or BASE + "id/"
     if fmt == "csv":
         assert directory is not None
         write_csv_bundle(kb, ids, directory)
@@ -176,8 +181,16 @@ def write_csv_bundle(kb, ids: list[str], directory: str) -> list[str]:
 # RDF
 
 
+_base = [BASE + "id/"]  # where record IRIs live; `write(..., base_iri=)` sets it (from the KB's marker)
+
+
 def _iri(rid: str) -> str:
-    return f"<{BASE}id/{rid}>"
+    return f"<{_base[0]}{rid}>"
+
+
+# standard classes beside tkb: (schema.org, PROV), so general tools understand the records
+_CLASSES = {"source": ("schema:CreativeWork", "prov:Entity"), "person": ("schema:Person", "prov:Agent"),
+            "party": ("prov:Agent",), "event": ("schema:Event",), "claim": ("prov:Entity",)}
 
 
 def _lit(s: str) -> str:
@@ -205,7 +218,12 @@ def triples(kb, ids: list[str]):
         kind = rec["_kind"]
         s = _iri(i)
         yield s, "a", f"tkb:{kind.title()}"
+        for cls in _CLASSES.get(kind, ()):
+            yield s, "a", cls
+        if kind == "party" and rec.get("type") == "state":
+            yield s, "a", "schema:Country"
         yield s, "tkb:id", _lit(i)
+        yield s, "dcterms:identifier", _lit(i)
         yield s, "rdfs:label", _lit(kb.label(i))
         if rec.get("wikidata"):
             yield s, "owl:sameAs", f"wd:{rec['wikidata']}"
@@ -222,10 +240,17 @@ def triples(kb, ids: list[str]):
                     yield s, f"tkb:{_camel(field)}", _lit(x)
             elif f.type == "quantity":
                 yield s, f"tkb:{_camel(field)}Text", _lit(format_quantity(v))
-        for cite in rec.get("sources", ()):
-            yield s, "tkb:source", _iri(cite["source"])
+        yield from _standard(s, kind, rec)
+        for n, cite in enumerate(rec.get("sources", ()), 1):  # each citation a node: this source, this quote
+            c = f"<{s[1:-1]}/citation/{n}>"
+            yield s, "dcterms:source", _iri(cite["source"])
+            yield s, "tkb:citation", c
+            yield c, "a", "tkb:Citation"
+            yield c, "dcterms:source", _iri(cite["source"])
             if cite.get("quote"):
-                yield s, "tkb:quote", _lit(cite["quote"])
+                yield c, "tkb:quote", _lit(cite["quote"])
+            if cite.get("page"):
+                yield c, "tkb:page", _lit(cite["page"])
         if kind == "claim":
             yield s, "a", "rdf:Statement"
             yield s, "rdf:subject", _iri(rec["subject"])
@@ -237,25 +262,68 @@ def triples(kb, ids: list[str]):
             yield _iri(a), f"tkb:{_camel(rel)}", _iri(b)
 
 
+def _standard(s: str, kind: str, rec: dict):
+    """The same facts in Dublin Core, schema.org and PROV terms."""
+    if kind == "source":
+        yield s, "dcterms:title", _lit(rec["title"])
+        yield s, "dcterms:publisher", _lit(rec["publisher"])
+        yield s, "dcterms:date", _date_lit(rec["published"])
+        yield s, "schema:url", _lit(rec["url"])
+    elif kind == "event":
+        yield s, "schema:startDate", _date_lit(rec["date"])
+        yield s, "schema:name", _lit(rec["title"])
+    elif kind == "claim":
+        yield s, "prov:wasAttributedTo", _iri(rec["claimant"])
+        yield s, "dcterms:date", _date_lit(rec["asserted"])
+    elif kind in ("party", "person", "system", "treaty"):
+        yield s, "schema:name", _lit(rec["name"])
+
+
+def membership_triples(kb, treaties: list[str]):
+    """Each state's derived standing in each treaty, as the (dated) KB sees it: a node
+    tkb:Membership with its party, treaty, status text, bound flag and date. A dated
+    export's nodes carry the date in their IRI, so exports at several dates share one store."""
+    from .membership import parties_status
+
+    for t in treaties:
+        res = parties_status(kb, t)
+        for row in res["parties"]:
+            when = f"/{res['as_of']}" if res["as_of"] else ""
+            m = f"<{_base[0]}membership/{t}/{row['party']['id']}{when}>"
+            yield m, "a", "tkb:Membership"
+            yield m, "tkb:treaty", _iri(t)
+            yield m, "tkb:party", _iri(row["party"]["id"])
+            yield m, "tkb:status", _lit(row["status"])
+            yield m, "tkb:bound", '"true"^^xsd:boolean' if row["bound"] else '"false"^^xsd:boolean'
+            if res["as_of"]:
+                yield m, "tkb:asOf", _date_lit(res["as_of"])
+
+
 PREFIXES = {
     "tkb": VOCAB, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
     "xsd": "http://www.w3.org/2001/XMLSchema#", "wd": "http://www.wikidata.org/entity/",
+    "dcterms": "http://purl.org/dc/terms/", "schema": "https://schema.org/", "prov": "http://www.w3.org/ns/prov#",
 }
+
+
+def _all_triples(kb, ids: list[str]):
+    yield from triples(kb, ids)
+    yield from membership_triples(kb, [i for i in ids if kb.records[i]["_kind"] == "treaty"])
 
 
 def write_turtle(kb, ids: list[str], out: TextIO) -> None:
     for p, iri in PREFIXES.items():
         out.write(f"@prefix {p}: <{iri}> .\n")
     out.write("\n")
-    for s, p, o in triples(kb, ids):
+    for s, p, o in _all_triples(kb, ids):
         out.write(f"{s} {p} {o} .\n")
 
 
 def write_jsonld(kb, ids: list[str], out: TextIO) -> None:
     """JSON-LD with a context; each node lists its properties (values as @id or @value)."""
     nodes: dict[str, dict] = {}
-    for s, p, o in triples(kb, ids):
+    for s, p, o in _all_triples(kb, ids):
         sid = s[1:-1]
         node = nodes.setdefault(sid, {"@id": sid})
         if p == "a":
@@ -266,10 +334,12 @@ def write_jsonld(kb, ids: list[str], out: TextIO) -> None:
             val = {"@id": o[1:-1]}
         elif o.startswith("wd:"):
             val = {"@id": PREFIXES["wd"] + o[3:]}
-        elif o.startswith("tkb:"):
+        elif o.startswith(("tkb:", "schema:", "prov:", "rdf:")):
             val = {"@id": _expand(o)}
         elif o.endswith("^^xsd:date"):
             val = {"@value": json.loads(o[: -len("^^xsd:date")]), "@type": PREFIXES["xsd"] + "date"}
+        elif o.endswith("^^xsd:boolean"):
+            val = {"@value": o.startswith('"true"')}
         else:
             val = {"@value": json.loads(_turtle_to_json_string(o))}
         node.setdefault(key, []).append(val)

@@ -55,6 +55,17 @@ def data_dir_of(root: Path) -> Path:
     return root
 
 
+def marker_field(data_dir: Path, key: str) -> str:
+    """A field of the marker of the KB whose records are in `data_dir` ('' when none)."""
+    for d in (data_dir, data_dir.parent):
+        if (d / MARKER).is_file():
+            try:
+                return read_marker(d / MARKER).get(key, "")
+            except (OSError, ValueError):
+                return ""
+    return ""
+
+
 def discover(start: Path) -> Path | None:
     """The nearest directory at or above `start` holding a marker."""
     try:
