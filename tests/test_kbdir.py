@@ -114,3 +114,43 @@ def test_new_appends_a_checked_record_and_changes_no_other_byte(tmp_path):
     r = _tkb(*[a.replace("claimant=russia", "claimant=rusia") for a in args], cwd=kb)
     assert r.returncode == 1 and "claimant 'rusia' is not a party id" in r.stderr
     assert target.read_bytes() == kept
+
+
+def test_new_asks_for_missing_required_fields_only_on_a_terminal(tmp_path):
+    import pty
+    import re
+    import select
+
+    assert _tkb("init", "kb", "--from-bundled", cwd=tmp_path).returncode == 0
+    kb = tmp_path / "kb"
+    # in a pipe: no prompt, the missing fields are reported and nothing is written
+    r = _tkb("new", "party", "name=Ruritania", cwd=kb)
+    assert r.returncode == 1 and "missing-field" in r.stderr and "?" not in r.stdout
+    assert not (kb / "data" / "parties" / "added.yaml").exists()
+    # on a terminal: asked for each required field not given, then appended and checked
+    answers = {"type": "state", "sources": "tass-2019-01-31-ryabkov-inf"}
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(kb)
+        exe = str(Path(sys.executable).with_name("treatykb"))
+        os.execv(exe, [exe, "new", "party", "name=Ruritania"])
+    out, asked = b"", []
+    while select.select([fd], [], [], 30)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+        m = re.search(rb"party (\w+): $", out)
+        if m:
+            asked.append(m.group(1).decode())
+            os.write(fd, answers[asked[-1]].encode() + b"\n")
+            out = b""
+    assert os.waitpid(pid, 0)[1] == 0, out
+    os.close(fd)
+    assert asked == ["type", "sources"]
+    added = (kb / "data" / "parties" / "added.yaml").read_text(encoding="utf-8")
+    assert "Ruritania" in added and "tass-2019-01-31-ryabkov-inf" in added
+    assert _tkb("check", cwd=kb).returncode == 0

@@ -1044,6 +1044,17 @@ def init(
                      f"`treatykb check` there checks it\n")
 
 
+def _prompt_missing(kind: str, values: dict[str, str], spec) -> None:
+    """On a terminal, ask for the required fields not given (never in a pipe or script)."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return
+    for name, f in sorted(spec.items(), key=lambda kv: kv[0] == "sources"):  # its own fields, then sources
+        if f.required and name != "id" and not values.get(name):
+            answer = typer.prompt(f"{kind} {name}", default="", show_default=False, err=True)
+            if answer:
+                values[name] = answer
+
+
 @app.command()
 @guarded
 def new(
@@ -1058,7 +1069,8 @@ def new(
 ):
     """Add a record: its id is made from its fields, it is appended to a data file without
     changing any other byte of it, and the whole KB is checked; if the new record has
-    errors, the file is put back as it was and the errors are shown.
+    errors, the file is put back as it was and the errors are shown. On a terminal it
+    asks for the required fields not given; in a pipe or script it never asks.
 
     Example: treatykb new source title="Press briefing" publisher="U.S. Department of State" url=https://www.state.gov/x published=2019-02-01 accessed=2026-11-30 type=official
     """
@@ -1078,6 +1090,7 @@ def new(
         if not eq or name not in SCHEMA[k]:
             raise Fail(ExitCode.USAGE, f"'{item}': give FIELD=VALUE with a {k} field: {', '.join(SCHEMA[k])}")
         values[name] = value
+    _prompt_missing(k, values, SCHEMA[k])
     from .kb import resolve_data_dir
 
     root = resolve_data_dir(data)
