@@ -367,7 +367,8 @@ class BaseKB:
 class KB(BaseKB):
     """Records by id with relations, all in memory (built from checked records)."""
 
-    def __init__(self, records: list[dict]):
+    def __init__(self, records: list[dict], keep_origins: bool = False):
+        """`keep_origins`: also keep each record's own relations (`origins`), for the cache."""
         self.records: dict[str, dict] = {}
         for rec in records:
             self.records.setdefault(rec["id"], rec)
@@ -381,8 +382,12 @@ class KB(BaseKB):
             return r["_kind"] if r else None
 
         rels: dict[tuple[str, str, str], None] = {}
-        for rec in recs.values():  # one relation once, though several records imply it (party-to)
-            rels.update(dict.fromkeys(relations_of(rec, exists)))
+        self.origins: dict[str, list] | None = {} if keep_origins else None
+        for rid, rec in recs.items():  # one relation once, though several records imply it (party-to)
+            mine = relations_of(rec, exists)
+            if self.origins is not None:
+                self.origins[rid] = mine
+            rels.update(dict.fromkeys(mine))
         self.relations: list[tuple[str, str, str]] = list(rels)
         self.out: dict[str, list[tuple[str, str]]] = {}
         self.inc: dict[str, list[tuple[str, str]]] = {}

@@ -171,6 +171,24 @@ def _stored_diags(conn) -> list[Diagnostic]:
 
 def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool,
              stale: set[str] | None = None):
+    """Read and check the files (reusing unchanged files' stored results), then write
+    the cache; the answer then comes from the new cache, never a second in-memory index."""
+    from .validate import paused_gc
+
+    with paused_gc():
+        kb, diags, per_file, built_ns = _compile(files, kinds_by_path, dir_diags, old_conn, stale)
+        if write:
+            try:
+                _write(data_dir, kb, diags, per_file, built_ns)
+            except (OSError, sqlite3.Error):
+                return kb, diags  # an unwritable cache is no error: this answer comes from the sources
+            conn = _connect_ro(cache_path(data_dir))
+            if conn is not None:
+                return StoredKB(conn), diags
+    return kb, diags
+
+
+def _compile(files, kinds_by_path, dir_diags, old_conn, stale):
     from .validate import CHECKS, Context, PendingRef, check_file, finish_records, read_bytes
 
     ctx = Context()
@@ -191,7 +209,7 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
         if p in reuse:
             size, mt, ct, ino, h, blob = reuse[p]
             recs, diags, refs = json.loads(blob)
-            per_file[p] = (files[p], h, blob)
+            per_file[p] = (files[p], h, blob, refs)
         else:
             progress.step()
             d0, r0, f0 = len(ctx.diags), len(ctx.records), len(ctx.refs)
@@ -204,7 +222,7 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
             refs = [[r.path, r.line, r.col, r.owner, r.field, r.target, r.kinds] for r in ctx.refs[f0:]]
             del ctx.records[r0:], ctx.diags[d0:], ctx.refs[f0:]
             blob = json.dumps([recs, diags, refs], ensure_ascii=False, separators=(",", ":"))
-            per_file[p] = (files[p], h, blob)
+            per_file[p] = (files[p], h, blob, refs)
         for rec in recs:
             rec["_loc"] = tuple(rec["_loc"])
             rec["_pos"] = {k: tuple(v) for k, v in rec["_pos"].items()}
@@ -216,13 +234,7 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, old_conn, *, write: bool
     for check in CHECKS:
         ctx.diags.extend(check(ctx))
     ctx.diags.sort(key=lambda d: (d.path, d.line, d.col, d.code))
-    kb = KB(ctx.records)
-    if write:
-        try:
-            _write(data_dir, kb, ctx.diags, per_file, built_ns)
-        except (OSError, sqlite3.Error):
-            pass  # an unwritable cache is no error: this answer comes from the sources
-    return kb, ctx.diags
+    return KB(ctx.records, keep_origins=True), ctx.diags, per_file, built_ns
 
 
 class _Progress:
@@ -284,11 +296,12 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
         except sqlite3.OperationalError:
             fts = False
         conn.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?)",
-                         [(p, *fp, h, built_ns, blob) for p, (fp, h, blob) in per_file.items()])
-        _insert(conn, list(kb.records.values()), lambda t: kb.records[t]["_kind"] if t in kb.records else None, fts)
+                         [(p, *fp, h, built_ns, blob) for p, (fp, h, blob, _) in per_file.items()])
+        _insert(conn, list(kb.records.values()), lambda t: kb.records[t]["_kind"] if t in kb.records else None, fts,
+                origins=kb.origins)
         conn.executemany("INSERT INTO refs VALUES (?,?,?,?,?)",
-                         [(r[0], r[3], r[4], r[5], ",".join(r[6] or ())) for p, (fp, h, blob) in per_file.items()
-                          for r in json.loads(blob)[2]])
+                         [(r[0], r[3], r[4], r[5], ",".join(r[6] or ())) for p, (fp, h, blob, refs) in per_file.items()
+                          for r in refs])
         conn.executemany("INSERT INTO diags VALUES (?,?,?,?,?,?)", [tuple(d) for d in diags])
         conn.executescript("""
             CREATE INDEX rel_src ON rel(src); CREATE INDEX rel_dst ON rel(dst); CREATE INDEX rel_origin ON rel(origin);
@@ -321,8 +334,9 @@ def record_json(rec: dict) -> str:
                       separators=(",", ":"), sort_keys=True)
 
 
-def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
-    """Rows of `recs` into records, rel, names, fts, lifecycle and claimdates (batched)."""
+def _insert(conn, recs: list[dict], kind_of, fts: bool, origins: dict | None = None) -> None:
+    """Rows of `recs` into records, rel, names, fts, lifecycle and claimdates (batched);
+    `origins` holds each record's relations when they were already computed."""
     from .kb import relations_of
     from .model import parse_date
 
@@ -339,7 +353,8 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool) -> None:
         records.append((first + n, rid, kind, path, line, col, record_json(rec)))
         cards.append((rid, label_of(rec), rec.get("publisher"), rec.get("published"), rec.get("url"), dated_of(rec),
                       rec.get("type") if kind == "source" else None))
-        rels.extend((a, r, b, rid) for a, r, b in relations_of(rec, kind_of))
+        mine = origins[rid] if origins is not None and rid in origins else relations_of(rec, kind_of)
+        rels.extend((a, r, b, rid) for a, r, b in mine)
         names.extend((k, rid, kind) for k in name_keys(rec))
         if fts:
             texts.append((first + n, rid, " ".join(t for _f, t in search_texts(rec))))
