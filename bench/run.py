@@ -1,4 +1,8 @@
-"""treatykb benchmark: every figure measured in one run, and as a ratio to the floor.
+"""treatykb benchmark survey: absolute times and peak memory of every command at several sizes.
+
+For the issues' targets use `bench/paired.py` (A and B alternating, the median of
+per-pair ratios): this survey times each command in turn, so its ratios drift with
+the machine (the same ratio measured 0.55x here and 1.13x paired).
 
     python bench/run.py [--sizes 1000,10000,100000] [--repeat 5]
 

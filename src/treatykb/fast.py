@@ -192,7 +192,8 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
     else:
         rows = query.per_ref(pairs, lambda i: query.claims_about(
             kb, i, by=bool(opts.get("by")), topic=opts.get("topic"), date_from=opts.get("date_from"),
-            date_to=opts.get("date_to")), fmt == "table")
+            date_to=opts.get("date_to")), fmt == "table",
+            warm=lambda i: query.prefetch_claims(kb, i, bool(opts.get("by"))))
         cols = CLAIM_COLS
     if not rows:
         raise _Fallback  # typer says on stderr that nothing matched

@@ -90,11 +90,14 @@ def event_row(kb: BaseKB, e: dict) -> dict:
     }
 
 
-def per_ref(pairs: list[tuple[str, str]], answer, together: bool) -> list[dict]:
+def per_ref(pairs: list[tuple[str, str]], answer, together: bool, warm=None) -> list[dict]:
     """`answer(ids)` for all (REF, id) pairs at once when `together` (or for one
-    REF); else for each REF apart, every row carrying the REF it answers."""
+    REF); else for each REF apart, every row carrying the REF it answers (after
+    `warm(ids)` has loaded what all of them need in a few queries)."""
     if together or len(pairs) == 1:
         return answer([i for _, i in pairs])
+    if warm is not None:
+        warm([i for _, i in pairs])
     return [{"ref": r, **row} for r, i in pairs for row in answer([i])]
 
 
@@ -311,22 +314,35 @@ def _linked(rec: dict):
         yield c["source"]
 
 
-def claims_about(kb: BaseKB, ids: list[str], *, by: bool = False, topic: str | None = None,
-                 date_from: str | None = None, date_to: str | None = None) -> list[dict]:
-    """Claims about `ids` (or made by them, with `by`), grouped by subject and
-    topic, oldest assertion first within a group; contradictions marked."""
+def prefetch_claims(kb: BaseKB, ids: list[str], by: bool = False) -> tuple[list[str], set[str]]:
+    """Load what the claims about (or by) `ids` show, in a few queries: the claims,
+    the claims on the same subjects (for disputes) and the cards of what they link;
+    returns (claim ids, that pool)."""
     if hasattr(kb.inc, "prefetch"):
         kb.inc.prefetch(ids)
     kb.prefetch(ids)
+    if not by and hasattr(kb.inc, "prefetch"):
+        kb.inc.prefetch(p for r in ids for p in _parts(kb, r))
     cids = _claim_ids_about(kb, ids, by)
     kb.prefetch(cids)
     subjects = {kb.records[i]["subject"] for i in cids}
+    kb.prefetch(subjects)
+    if hasattr(kb.out, "prefetch"):
+        kb.out.prefetch(subjects)
     subjects |= {x for s in list(subjects) if kb.kind_of(s) == "system" for x in family(kb, s)}
     if hasattr(kb.inc, "prefetch"):
         kb.inc.prefetch(subjects)
     pool = {s for subj in subjects for rel, s in kb.inc.get(subj, ()) if rel == "about"}
     kb.prefetch(pool)
     kb.prefetch_cards(x for i in pool for x in _linked(kb.records[i]))
+    return cids, pool
+
+
+def claims_about(kb: BaseKB, ids: list[str], *, by: bool = False, topic: str | None = None,
+                 date_from: str | None = None, date_to: str | None = None) -> list[dict]:
+    """Claims about `ids` (or made by them, with `by`), grouped by subject and
+    topic, oldest assertion first within a group; contradictions marked."""
+    cids, pool = prefetch_claims(kb, ids, by)
     disputes = disputes_among(kb, sorted(pool))
     rows = []
     for cid in cids:
