@@ -267,3 +267,10 @@ def test_osc52_and_bidi_print_inertly(runner, hostile_everywhere, cmd, fmt):
     assert "\x1b]52" not in out and "\u202e" not in out and "\x07" not in out
     assert "\\x1b]52;c;cHduZWQ=\\x07" in out and "\\u202e" in out
     assert "[red]no[/red]" in out
+
+
+def test_the_last_day_the_model_supports_is_a_valid_as_of(runner):
+    r = run(runner, "timeline", "INF", "--as-of", "9999-12-31", "-f", "tsv", "--data", MINI)
+    assert r.exit_code == 0 and "inf-signed" in r.stdout
+    r = run(runner, "parties", "INF", "--as-of", "9999-12-31", "-f", "json", "--data", MINI)
+    assert r.exit_code == 0, r.output

@@ -254,3 +254,34 @@ def test_check_jsonschema_rejects_what_check_rejects_at_the_same_record(tmp_path
     _, diags = check_dir(str(kb))
     line = next(d.line for d in diags if d.code == "unknown-field")
     assert bad.splitlines()[line - 1].strip().startswith("claimnt:")
+
+
+def test_check_jsonschema_and_check_both_refuse_a_400_digit_number(tmp_path):
+    """Numbers are bounded where they are read (15 digits before the point, 6 after),
+    in check and in the published schema alike; nothing downstream overflows."""
+    from treatykb.validate import check_dir
+
+    kb = tmp_path / "kb"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", kb)
+    p = kb / "claims" / "c.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("{gt: 500, unit: km}", "{gt: " + "9" * 400 + ", unit: km}", 1),
+                 encoding="utf-8")
+    written = p.read_bytes()
+    _, diags = check_dir(str(kb))
+    assert [d.code for d in diags if d.severity == "error"] == ["bad-quantity"]
+    r = _check_jsonschema(REPO / "schema" / "claims.schema.json", [p])
+    assert r.returncode != 0 and "gt" in r.stdout
+    assert p.read_bytes() == written  # the user's text is untouched
+
+
+def test_bounds_of_numbers_and_dates():
+    from treatykb.model import parse_date, parse_number
+
+    assert parse_number("999999999999999") == 999999999999999 and parse_number("0.123456") == 0.123456
+    for bad in ("9" * 16, "1." + "1" * 7, "9" * 400):
+        with pytest.raises(ValueError, match="too many digits"):
+            parse_number(bad)
+    assert parse_date("9999-12-31").iso_hi() == "9999-12-31" and parse_date("9999").precision == "year"
+    for bad in ("２０１９", "2019-０２", "١٩٨٧"):  # fullwidth and Arabic-Indic digits are not dates
+        with pytest.raises(ValueError):
+            parse_date(bad)

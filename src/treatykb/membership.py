@@ -20,7 +20,7 @@ import datetime as _dt
 import re
 
 from .kb import BaseKB, date_key
-from .model import CONSENT_ACTIONS, PARTY_ACTIONS, parse_date
+from .model import CONSENT_ACTIONS, PARTY_ACTIONS, days_in_month, parse_date
 from .view import dated, known_by
 
 _ORDER = {"signature": 0, "advice-and-consent": 1, **{k: 2 for k in CONSENT_ACTIONS},
@@ -28,7 +28,7 @@ _ORDER = {"signature": 0, "advice-and-consent": 1, **{k: 2 for k in CONSENT_ACTI
           "withdrawal-notice": 6, "withdrawal-suspended": 6, "withdrawal": 7, "revocation": 7}
 # consent to be bound; for a bilateral treaty the exchange of instruments is each side's consent
 _BINDING = (*CONSENT_ACTIONS, "instruments-exchanged")
-_PERIOD_RE = re.compile(r"\b(\d+|one|two|three|six|twelve)\s*(day|month|year)s?", re.I)
+_PERIOD_RE = re.compile(r"\b([0-9]+|one|two|three|six|twelve)\s*(day|month|year)s?", re.I)
 _WORDS = {"one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12}
 
 
@@ -51,16 +51,19 @@ def period_end(start: str, period: str | None) -> str | None:
     d = parse_date(start)
     if not m or not d.exact:
         return None
-    n = int(m.group(1)) if m.group(1).isdigit() else _WORDS[m.group(1).lower()]
-    day = _dt.date.fromordinal(d.lo)
-    unit = m.group(2).lower()
-    if unit == "day":
-        return (day + _dt.timedelta(days=n)).isoformat()
-    months = n * (12 if unit == "year" else 1)
-    y, mo = divmod(day.month - 1 + months, 12)
-    y, mo = day.year + y, mo + 1
-    last = (_dt.date(y + (mo == 12), mo % 12 + 1, 1) - _dt.timedelta(days=1)).day
-    return _dt.date(y, mo, min(day.day, last)).isoformat()
+    try:  # an end past the year 9999 (the last the model supports) is never reached
+        n = int(m.group(1)) if m.group(1).isdigit() else _WORDS[m.group(1).lower()]
+        day = _dt.date.fromordinal(d.lo)
+        unit = m.group(2).lower()
+        if unit == "day":
+            return (day + _dt.timedelta(days=n)).isoformat()
+        months = n * (12 if unit == "year" else 1)
+        y, mo = divmod(day.month - 1 + months, 12)
+        y, mo = day.year + y, mo + 1
+        last = days_in_month(y, mo)
+        return _dt.date(y, mo, min(day.day, last)).isoformat()
+    except (OverflowError, ValueError):
+        return None
 
 
 def _step(kb: BaseKB, e: dict) -> dict:

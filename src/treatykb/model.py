@@ -38,14 +38,15 @@ class Diagnostic(namedtuple("Diagnostic", "path line col severity code message")
 # Dates with precision
 
 
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(~)?$")
+_DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?(~)?$")  # ASCII digits only
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 
 
-def _days_in_month(year: int, month: int) -> int:
-    nxt = _dt.date(year + (month == 12), month % 12 + 1, 1)
-    return (nxt - _dt.date(year, month, 1)).days
+def days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 class Date:
@@ -95,7 +96,7 @@ def _parse_one(text: str) -> Date:
         month = int(mo)
         if not 1 <= month <= 12:
             raise ValueError(f"'{text}': month {mo} does not exist")
-        last = _days_in_month(year, month)
+        last = days_in_month(year, month)
         if d is None:
             lo, hi, prec = _dt.date(year, month, 1), _dt.date(year, month, last), "month"
         else:
@@ -160,6 +161,8 @@ for _u in COUNT_UNITS:
     UNITS[_u] = ("count:" + _u, 1.0)
 
 _NUMBER_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+# bounds on a number as written: beyond them a float would round or overflow
+MAX_INT_DIGITS, MAX_FRACTION_DIGITS = 15, 6
 QUANTITY_KEYS = ("value", "gt", "ge", "lt", "le", "unit", "approx")
 
 
@@ -176,6 +179,10 @@ def parse_number(text: str) -> int | float:
                 hint = " (write the number out in full, without an exponent)"
         raise ValueError(f"'{text}' is not a plain decimal number{hint}")
     t = text.strip()
+    whole, _, frac = t.lstrip("-").partition(".")
+    if len(whole) > MAX_INT_DIGITS or len(frac) > MAX_FRACTION_DIGITS:
+        raise ValueError(f"'{t[:20]}{'...' if len(t) > 20 else ''}' has too many digits: numbers have at most "
+                         f"{MAX_INT_DIGITS} digits before the point and {MAX_FRACTION_DIGITS} after")
     return float(t) if "." in t else int(t)
 
 

@@ -11,7 +11,7 @@ duplicate ids) only `treatykb check` catches.
 
 from __future__ import annotations
 
-from .model import KIND_DIRS, QUANTITY_KEYS, SCHEMA, UNITS, F
+from .model import KIND_DIRS, MAX_INT_DIGITS, QUANTITY_KEYS, SCHEMA, UNITS, F
 
 ID = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 DATE = r"^\d{4}(-\d{2}(-\d{2})?)?~?(/\d{4}(-\d{2}(-\d{2})?)?~?)?$"
@@ -44,7 +44,9 @@ def _field(f: F) -> dict:
     if t == "enums":
         return {"type": "array", "items": {"enum": list(f.values)}}
     if t == "quantity":
-        props: dict[str, dict] = {k: {"type": "number"} for k in QUANTITY_KEYS if k not in ("unit", "approx")}
+        bound = 10 ** MAX_INT_DIGITS  # as check: at most MAX_INT_DIGITS digits before the point
+        props: dict[str, dict] = {k: {"type": "number", "exclusiveMaximum": bound, "exclusiveMinimum": -bound}
+                                  for k in QUANTITY_KEYS if k not in ("unit", "approx")}
         props["unit"] = {"enum": list(UNITS)}
         props["approx"] = {"type": "boolean"}
         return {"type": "object", "properties": props, "required": ["unit"], "additionalProperties": False}
