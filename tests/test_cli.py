@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -218,6 +219,8 @@ def test_markup_and_escapes_render_literally(runner, hostile_kb, fmt):
     r = run(runner, "timeline", "russia", "--data", hostile_kb, "-f", fmt, "--color", "always")
     assert r.exit_code == 0, r.output
     out = r.stdout
+    if fmt == "markdown":  # Markdown renders the backslash-escaped text as the text itself
+        out = re.sub(r"\\(.)", r"\1", out)
     assert "[bold]Russia[/] withdrew [sic]" in out
     assert "\x1b]52" not in out and "\x1b[2J" not in out and "\u202e" not in out and "\x9b" not in out
     assert "\\x1b]52;c;cHduZWQ=\\x07" in out and "\\u202e" in out and "\\x9b" in out
@@ -274,3 +277,44 @@ def test_the_last_day_the_model_supports_is_a_valid_as_of(runner):
     assert r.exit_code == 0 and "inf-signed" in r.stdout
     r = run(runner, "parties", "INF", "--as-of", "9999-12-31", "-f", "json", "--data", MINI)
     assert r.exit_code == 0, r.output
+
+
+SHEET = """\
+- {id: e1, title: "=HYPERLINK(\\"http://evil.example\\",\\"click\\")", date: 2019-02-01, kind: statement, participants: [russia], sources: [src]}
+- {id: e2, title: "@SUM(1+1)", date: 2019-02-02, kind: statement, participants: [russia], sources: [src]}
+- {id: e3, title: "-2+3 and <img src=http://evil.example/x.png> ![x](http://evil.example/y.png)", date: 2019-02-03,
+   kind: statement, participants: [russia], sources: [src]}
+"""
+
+
+@pytest.fixture()
+def sheet_kb(tmp_path):
+    return write_kb(tmp_path, {"parties/p.yaml": "- {id: russia, name: Russia, type: state, sources: [src]}\n",
+                               "events/e.yaml": SHEET})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_spreadsheet_cells_never_start_a_formula(runner, sheet_kb, fmt, monkeypatch):
+    import csv
+    import io
+
+    r = run(runner, "timeline", "russia", "--data", sheet_kb, "-f", fmt)
+    rows = list(csv.DictReader(io.StringIO(r.stdout), delimiter="," if fmt == "csv" else "\t"))
+    titles = [row["title"] for row in rows]
+    assert titles[0].startswith("'=HYPERLINK(") and titles[1] == "'@SUM(1+1)" and titles[2].startswith("'-2+3")
+    assert not any(cell[:1] in "=+-@" for row in rows for cell in row.values() if cell)
+    monkeypatch.setenv("TREATYKB_RAW_CELLS", "1")  # pipelines may keep the stored text
+    r = run(runner, "timeline", "russia", "--data", sheet_kb, "-f", fmt)
+    assert "@SUM(1+1)" in [row["title"] for row in csv.DictReader(io.StringIO(r.stdout),
+                                                                     delimiter="," if fmt == "csv" else "\t")]
+
+
+def test_markdown_cells_carry_no_html_links_or_images(runner, sheet_kb):
+    """Rendered by a real CommonMark renderer (markdown-it-py, which rich already needs)."""
+    from markdown_it import MarkdownIt
+
+    r = run(runner, "timeline", "russia", "--data", sheet_kb, "-f", "markdown")
+    html = MarkdownIt("commonmark").enable("table").render(r.stdout)
+    assert "<table>" in html and html.count("<tr>") == 4
+    assert "<img" not in html and "<a " not in html
+    assert "&lt;img src=http://evil.example/x.png&gt; ![x](http://evil.example/y.png)" in html

@@ -139,12 +139,14 @@ def write(kb, ids: list[str], fmt: str, out: TextIO | None = None, directory: st
 
 
 def _cell(v) -> str:
+    from .render import sheet_safe
+
     if v is None:
         return ""
     if isinstance(v, str):
-        return v
+        return sheet_safe(v)
     if isinstance(v, list) and all(isinstance(x, str) for x in v):
-        return ";".join(v)
+        return sheet_safe(";".join(v))
     return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
 

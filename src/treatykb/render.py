@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections import namedtuple
 
@@ -73,7 +74,28 @@ _TSV_MAP = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def tsv_cell(s: str) -> str:
-    return inert(_TSV_RE.sub(lambda m: _TSV_MAP[m.group()], s))
+    return sheet_safe(inert(_TSV_RE.sub(lambda m: _TSV_MAP[m.group()], s)))
+
+
+# a spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_safe(s: str) -> str:
+    """A CSV/TSV cell a spreadsheet shows as text: a leading formula character gets a
+    leading apostrophe. TREATYKB_RAW_CELLS=1 keeps cells exactly as stored, for pipelines."""
+    if s.startswith(_FORMULA_START) and not os.environ.get("TREATYKB_RAW_CELLS"):
+        return "'" + s
+    return s
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!|#~&])")
+
+
+def md_cell(s: str) -> str:
+    """A Markdown table cell that renders as the text itself: every character that could
+    start markup (links, images, raw HTML, emphasis, code, entities, cell breaks) escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(s))
 
 
 def one_line(s: str) -> str:
@@ -178,13 +200,13 @@ def write_rows(rows: list[dict], fmt: str, out: TextIO, cols: list[Col], *,
         w = csv.writer(out, lineterminator="\n")
         w.writerow(flat_headers(cols))
         for r in rows:
-            w.writerow([inert(v) for v in flat_values(r, cols)])
+            w.writerow([sheet_safe(inert(v)) for v in flat_values(r, cols)])
     elif fmt == "markdown":
         heads = [c.header for c in cols]
         out.write("| " + " | ".join(heads) + " |\n")
         out.write("|" + "|".join("---" for _ in heads) + "|\n")
         for r in rows:
-            cells = [one_line(_label_text(r, c)).replace("|", "\\|") for c in cols]
+            cells = [md_cell(_label_text(r, c)) for c in cols]
             out.write("| " + " | ".join(cells) + " |\n")
     elif fmt == "table":
         assert console_factory is not None  # a table needs a console
