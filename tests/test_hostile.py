@@ -223,3 +223,16 @@ def test_no_command_writes_into_the_data_directory(tmp_path, big_kb):
         data = [] if args[0] == "schema" else ["--data", str(root)]
         subprocess.run(CMD + args + data, capture_output=True, timeout=120, cwd=tmp_path)
     assert _snapshot(root) == before
+
+
+def test_a_fifo_in_the_data_never_hangs_a_cached_query(tmp_path):
+    """The cache's freshness check reads recently changed files too: a pipe named *.yaml
+    must be reported, never waited on, on every run (the second within the racy window)."""
+    root = write_kb(tmp_path / "kb", BASE)
+    os.mkfifo(root / "parties" / "pipe.yaml")
+    env = dict(os.environ, TREATYKB_CACHE_DIR=str(tmp_path / "cache"))
+    cmd = [sys.executable, "-m", "treatykb", "timeline", "russia", "--data", str(root), "-f", "tsv"]
+    for _ in range(3):
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30)
+        assert p.returncode not in (0, 70)
+        assert "pipe.yaml:1:1: error[io]: not a regular file" in p.stderr

@@ -62,18 +62,22 @@ def find_files(data_dir: str, diags: list[Diagnostic]) -> list[tuple[str, str, s
 
 
 def read_bytes(path: str, diags: list[Diagnostic]) -> bytes | None:
+    """The bytes of a data file: every read of a data file goes through here. Opened
+    without blocking and tested on the open file (a FIFO would block forever, a device
+    never end, and a path can change between a test and an open), bounded in size."""
     import stat
 
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):  # a FIFO would block forever, /dev/zero would never end
-            diags.append(Diagnostic(path, 1, 1, "error", "io", "not a regular file (a pipe, device or socket?)"))
-            return None
-        if st.st_size > MAX_FILE_BYTES:
-            diags.append(Diagnostic(path, 1, 1, "error", "too-large",
-                                    f"file is larger than {MAX_FILE_BYTES >> 20} MiB; split it"))
-            return None
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                diags.append(Diagnostic(path, 1, 1, "error", "io", "not a regular file (a pipe, device or socket?)"))
+                return None
+            if st.st_size > MAX_FILE_BYTES:
+                diags.append(Diagnostic(path, 1, 1, "error", "too-large",
+                                        f"file is larger than {MAX_FILE_BYTES >> 20} MiB; split it"))
+                return None
             data = f.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:  # grew while we read it
             diags.append(Diagnostic(path, 1, 1, "error", "too-large",

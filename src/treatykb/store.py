@@ -59,7 +59,9 @@ def cache_path(data_dir: str) -> Path:
 def scan(data_dir: str) -> tuple[dict[str, tuple], dict[str, str], list[Diagnostic]]:
     """{path: (size, mtime_ns, ctime_ns, ino)} of every data file, {path: kind},
     and the directory-level diagnostics (missing directory, stray files)."""
-    from .files import find_files
+    import stat
+
+    from .files import MAX_FILE_BYTES, find_files
 
     diags: list[Diagnostic] = []
     out: dict[str, tuple] = {}
@@ -68,6 +70,8 @@ def scan(data_dir: str) -> tuple[dict[str, tuple], dict[str, str], list[Diagnost
         kinds[display] = kind
         try:
             st = os.stat(full)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+                raise OSError("not a readable data file")  # read_bytes reports it on each run
             out[display] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         except OSError:
             out[display] = (-1, 0, 0, 0)  # unreadable: always re-read, so the error is reported
@@ -124,6 +128,8 @@ def _connect_ro(path: Path):
 
 def _stale_files(conn, files: dict[str, tuple]) -> set[str] | None:
     """None when every file matches the cache; else the files to re-read."""
+    from .files import read_bytes
+
     stored = {p: (size, mt, ct, ino, h, built) for p, size, mt, ct, ino, h, built in
               conn.execute("SELECT path, size, mtime_ns, ctime_ns, ino, hash, built_ns FROM files")}
     stale = set()
@@ -134,14 +140,11 @@ def _stale_files(conn, files: dict[str, tuple]) -> set[str] | None:
         if s is None or fp != s[:4] or fp[0] < 0:
             stale.add(p)
         elif fp[1] >= s[5] - RACY_NS:  # modified close to the build: compare contents
-            try:
-                with open(p, "rb") as f:
-                    if _digest(f.read()) != s[4]:
-                        stale.add(p)
-                    elif fp[1] < now - RACY_NS:
-                        verified.append(p)  # same contents and no longer racy: remember that
-            except OSError:
+            data = read_bytes(p, [])  # regular files only, bounded: never a FIFO's endless wait
+            if data is None or _digest(data) != s[4]:
                 stale.add(p)
+            elif fp[1] < now - RACY_NS:
+                verified.append(p)  # same contents and no longer racy: remember that
     if stale or set(stored) != set(files):
         return stale
     if verified:
