@@ -205,3 +205,24 @@ def test_reproducer(tmp_path, code):
     lines = [d.format().replace(str(root) + os.sep, "") for d in diags if d.code == code]
     expected = CASES[code][1]
     assert any(expected in line for line in lines), "\n".join(d.format() for d in diags)
+
+
+def test_newlines_and_percent_in_the_data_never_forge_a_log_line(tmp_path):
+    """A field name holding a newline and a CI workflow command, in a directory whose
+    name holds % and a comma: every diagnostic stays one line, in text and GitHub form."""
+    import subprocess
+    import sys
+
+    root = write_kb(tmp_path / "k%2C,b", {"parties/p.yaml": (
+        '- id: russia\n  name: Russia\n  type: state\n  sources: [src]\n'
+        '  "x\\n::error file=forged.yaml::forged\\r\\nmore": 1\n')})
+    cmd = [sys.executable, "-m", "treatykb", "check", "--data", str(root)]
+    text = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert text.returncode == 1
+    lines = text.stderr.splitlines()
+    assert len(lines) == 2 and "error[unknown-field]" in lines[0] and "\\n::error" in lines[0]
+    assert not any(line.startswith("::") for line in lines) and "k%2C,b: 2 records" in lines[1]
+    gh = subprocess.run(cmd + ["--format", "github"], capture_output=True, text=True, timeout=60)
+    out = gh.stdout.splitlines()
+    assert len(out) == 1 and out[0].startswith("::error file=")
+    assert "k%252C%2Cb" in out[0] and "%0A::error file=forged.yaml::forged" in out[0]

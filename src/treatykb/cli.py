@@ -79,9 +79,9 @@ class Fail(Exception):
 
 
 def _err(msg: str) -> None:
-    from .render import inert
+    from .render import log_line
 
-    sys.stderr.write(f"treatykb: {inert(msg)}\n")
+    sys.stderr.write(f"treatykb: {log_line(msg)}\n")
 
 
 def guarded(fn):
@@ -104,10 +104,10 @@ def guarded(fn):
             code = ExitCode.NOT_FOUND
         except DataError as e:
             errors = [d for d in e.diags if d.severity == "error"]
-            from .render import inert
+            from .render import log_line
 
             for d in errors[:10]:
-                sys.stderr.write(inert(d.format()) + "\n")
+                sys.stderr.write(log_line(d.format()) + "\n")
             more = f" ({len(errors) - 10} more not shown)" if len(errors) > 10 else ""
             _err(f"the knowledge base has {len(errors)} error(s){more}; run 'treatykb check' to see them all")
             code = ExitCode.INVALID_DATA
@@ -949,7 +949,7 @@ def check(
     Example: treatykb check --data my-kb/
     """
     from .kb import resolve_data_dir
-    from .render import inert, json_text
+    from .render import github_escape, json_text, log_line
     from .validate import check_dir
 
     if repo and not data:
@@ -967,16 +967,15 @@ def check(
         sys.stdout.write(json_text([d.as_dict() for d in diags]) + "\n")
     elif format == "text":
         for d in diags:
-            sys.stderr.write(inert(d.format()) + "\n")
+            sys.stderr.write(log_line(d.format()) + "\n")
     elif format == "github":
         for d in diags:
-            msg = inert(d.message).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            where = inert(d.path).replace(",", "%2C").replace(":", "%3A")
-            sys.stdout.write(f"::{d.severity} file={where},line={d.line},col={d.col},title={d.code}::{msg}\n")
+            sys.stdout.write(f"::{d.severity} file={github_escape(d.path, True)},line={d.line},col={d.col},"
+                             f"title={d.code}::{github_escape(d.message)}\n")
     else:
         raise Fail(ExitCode.USAGE, f"--format: use text, json or github, not '{format}'")
     files = len({r["_loc"][0] for r in records})
-    sys.stderr.write(f"{path}: {len(records)} records in {files} files; "
+    sys.stderr.write(f"{log_line(str(path))}: {len(records)} records in {files} files; "
                      f"{errors} error(s), {warnings} warning(s)\n")
     return ExitCode.INVALID_DATA if errors else ExitCode.OK
 
@@ -1078,7 +1077,7 @@ def new(
 
     from .kbdir import append_record, new_record_text, undo_append
     from .model import KIND_DIRS, KIND_NAMES, SCHEMA
-    from .render import inert
+    from .render import log_line
     from .validate import check_dir
 
     k = KIND_NAMES.get(kind.lower(), kind.lower())
@@ -1109,7 +1108,7 @@ def new(
     if fresh:
         undo_append(target, old)
         for d in fresh:
-            sys.stderr.write(inert(d.format()) + "\n")
+            sys.stderr.write(log_line(d.format()) + "\n")
         raise Fail(ExitCode.INVALID_DATA, f"the new {k} has errors; {target} is as it was")
     sys.stdout.write(f"{rid}\n")
     sys.stderr.write(f"treatykb: added {k} '{rid}' to {target}\n")

@@ -69,6 +69,18 @@ def inert(s: str) -> str:
     return UNSAFE_RE.sub(_escape_char, s) if UNSAFE_RE.search(s) else s
 
 
+def log_line(s: str) -> str:
+    """One inert line for a log or stderr: a newline or tab in the data can never start a
+    forged line (e.g. a CI workflow command) or shift columns."""
+    return inert(s).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def github_escape(s: str, prop: bool = False) -> str:
+    """Text for a GitHub workflow command: %, CR and LF %-encoded (and , and : in a property)."""
+    s = inert(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return s.replace(",", "%2C").replace(":", "%3A") if prop else s
+
+
 _TSV_RE = re.compile(r"[\\\t\n\r]")
 _TSV_MAP = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
