@@ -320,3 +320,27 @@ def test_dispute_picture_in_the_terminal(runner, tmp_path):
     us = next(line for line in lines if line.startswith("United States 2017-11-29"))
     ru = next(line for line in lines if line.startswith("Russia 2019-01-15"))
     assert "━" in us and "◀" in ru and "░" in ru
+
+
+def test_dispute_candidates_find_every_contradicting_pair():
+    """Disputes are found without comparing every pair of a group: the candidate pairs
+    (both with verdicts, both with values, or replies) find exactly what all pairs do."""
+    import random
+
+    from treatykb.query import _candidate_pairs, _conflict
+
+    rnd = random.Random(3)
+    for _ in range(2000):
+        n = rnd.randint(0, 9)
+        members = []
+        for i in range(n):
+            m = {"id": f"c{i}", "claimant": rnd.choice("ab"), "stance": rnd.choice(["asserts", "denies"])}
+            if rnd.random() < 0.4:
+                m["verdict"] = rnd.choice(["violation", "compliance"])
+            if rnd.random() < 0.4:
+                m["value"] = {rnd.choice(["gt", "lt", "value"]): rnd.choice([400, 500, 600]), "unit": "km"}
+            if i and rnd.random() < 0.5:
+                m["responds_to"] = [f"c{rnd.randrange(n)}"]
+            members.append(m)
+        every = {(i, j) for i in range(n) for j in range(i + 1, n) if _conflict(members[i], members[j])}
+        assert every == {(i, j) for i, j in _candidate_pairs(members) if _conflict(members[i], members[j])}

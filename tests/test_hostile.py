@@ -236,3 +236,33 @@ def test_a_fifo_in_the_data_never_hangs_a_cached_query(tmp_path):
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30)
         assert p.returncode not in (0, 70)
         assert "pipe.yaml:1:1: error[io]: not a regular file" in p.stderr
+
+
+def test_a_thread_thousands_of_replies_deep(tmp_path):
+    """`thread` walks with explicit stacks, and its nested JSON is written at any depth."""
+    import json
+
+    n = 3000  # well past Python's default recursion limit of 1000
+    claims = ["- {id: c0, claimant: russia, subject: russia, topic: other, asserted: 2019-01-01, stance: asserts, "
+              "summary: S0, sources: [src]}\n"]
+    claims += [f"- {{id: c{i}, claimant: russia, subject: russia, topic: other, asserted: 2019-01-01, "
+               f"stance: denies, responds_to: [c{i - 1}], summary: S{i}, sources: [src]}}\n" for i in range(1, n)]
+    root = write_kb(tmp_path / "kb", {**BASE, "claims/c.yaml": "".join(claims)})
+    env = dict(os.environ, TREATYKB_CACHE_DIR=str(tmp_path / "cache"))
+    base = [sys.executable, "-m", "treatykb", "thread", f"c{n // 2}", "--data", str(root)]
+    p = subprocess.run(base + ["-f", "json"], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-500:]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(4 * n)  # Python's own JSON reader recurses once per level
+    try:
+        node, depth = json.loads(p.stdout)[0], 0
+    finally:
+        sys.setrecursionlimit(limit)
+    while node["responses"]:
+        node, depth = node["responses"][0], depth + 1
+    assert depth == n - 1 and node["id"] == f"c{n - 1}"
+    p = subprocess.run(base + ["-f", "tsv"], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and len(p.stdout.splitlines()) == n + 1
+    p = subprocess.run(base + ["-f", "table", "--no-pager"], env=dict(env, COLUMNS="100"), capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0 and "S2999" in p.stdout

@@ -99,27 +99,40 @@ def thread(kb: BaseKB, claim: str, as_of: str | None = None) -> list[dict]:
                 up.append(p)
     placed: set[str] = set()
 
-    def build(cid: str, depth: int) -> dict:
+    def node_of(cid: str, depth: int) -> dict:
         placed.add(cid)
-        node = claim_row(kb, kb.records[cid]) | {"depth": depth, "focus": cid == claim, "responses": []}
-        kids = sorted({s for rel, s in kb.inc.get(cid, ()) if rel == "responds-to" and ok(s)},
+        return claim_row(kb, kb.records[cid]) | {"depth": depth, "focus": cid == claim, "responses": []}
+
+    def kids(cid: str) -> list[str]:
+        return sorted({s for rel, s in kb.inc.get(cid, ()) if rel == "responds-to" and ok(s)},
                       key=lambda s: (date_key(kb.records[s]["asserted"]), s))
-        for k in kids:
-            if k in placed:  # answered several claims: shown once, under the first
-                continue
-            node["responses"].append(build(k, depth + 1))
-        return node
+
+    def build(root: str) -> dict:  # depth first with an explicit stack: any length of chain
+        top = node_of(root, 0)
+        todo = [(top, iter(kids(root)))]
+        while todo:
+            node, pending = todo[-1]
+            k = next(pending, None)
+            if k is None:
+                todo.pop()
+            elif k not in placed:  # answered several claims: shown once, under the first
+                child = node_of(k, node["depth"] + 1)
+                node["responses"].append(child)
+                todo.append((child, iter(kids(k))))
+        return top
 
     roots = sorted(set(roots), key=lambda r: (date_key(kb.records[r]["asserted"]), r))
-    return [build(r, 0) for r in roots if r not in placed]
+    return [build(r) for r in roots if r not in placed]
 
 
 def flatten_thread(nodes: list[dict], parent: str | None = None) -> list[dict]:
+    """The thread's nodes in reading order, each with its parent's id (any depth)."""
     out = []
-    for n in nodes:
-        row = {k: v for k, v in n.items() if k != "responses"} | {"parent": parent}
-        out.append(row)
-        out.extend(flatten_thread(n["responses"], n["id"]))
+    todo = [(n, parent) for n in reversed(nodes)]
+    while todo:
+        n, up = todo.pop()
+        out.append({k: v for k, v in n.items() if k != "responses"} | {"parent": up})
+        todo.extend((kid, n["id"]) for kid in reversed(n["responses"]))
     return out
 
 

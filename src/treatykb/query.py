@@ -244,12 +244,40 @@ def disputes_among(kb: BaseKB, claim_ids) -> dict[str, list[str]]:
         groups.setdefault((wholes[s], c["topic"]), []).append(c)
     out: dict[str, list[str]] = {}
     for members in groups.values():
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                if _conflict(a, b):
-                    out.setdefault(a["id"], []).append(b["id"])
-                    out.setdefault(b["id"], []).append(a["id"])
-    return out
+        for i, j in _candidate_pairs(members):
+            a, b = members[i], members[j]
+            if _conflict(a, b):
+                out.setdefault(a["id"], []).append(b["id"])
+                out.setdefault(b["id"], []).append(a["id"])
+    order = {c: n for members in groups.values() for n, c in enumerate(m["id"] for m in members)}
+    return {k: sorted(v, key=order.__getitem__) for k, v in out.items()}
+
+
+def _candidate_pairs(members: list[dict]):
+    """The pairs (i < j) that `_conflict` can find contradicting: both with verdicts, both
+    with values, or one answering the other; any other pair never contradicts, so a
+    group of thousands of plain statements costs its replies, not all its pairs."""
+    verdicts = [n for n, m in enumerate(members) if m.get("verdict")]
+    values = [n for n, m in enumerate(members) if m.get("value")]
+    has_v = set(verdicts)
+    for group, skip in ((verdicts, None), (values, has_v)):
+        for x, i in enumerate(group):
+            for j in group[x + 1:]:
+                if skip is None or not (i in skip and j in skip):
+                    yield i, j
+    has_q = set(values)
+    index = {m["id"]: n for n, m in enumerate(members)}
+    seen = set()
+    for n, m in enumerate(members):
+        for t in m.get("responds_to", ()):
+            k = index.get(t)
+            if k is None or k == n:
+                continue
+            i, j = min(n, k), max(n, k)
+            if (i, j) in seen or (i in has_v and j in has_v) or (i in has_q and j in has_q):
+                continue
+            seen.add((i, j))
+            yield i, j
 
 
 def claim_row(kb: BaseKB, c: dict, disputed_by: list[str] | None = None) -> dict:

@@ -119,8 +119,37 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u20
 
 def json_text(obj, indent: int | None = 2) -> str:
     """JSON with every control/direction character escaped as \\uXXXX."""
-    s = json.dumps(obj, ensure_ascii=False, indent=indent)
+    try:
+        s = json.dumps(obj, ensure_ascii=False, indent=indent)
+    except RecursionError:  # nesting deeper than the interpreter's stack (a 50,000-reply thread)
+        s = _deep_json(obj, indent)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+
+
+def _deep_json(obj, indent: int | None) -> str:
+    """The text json.dumps writes, made with an explicit stack: any depth."""
+    out: list[str] = []
+    todo: list = [(obj, 0)]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        v, level = item
+        if not isinstance(v, (dict, list)) or not v:
+            out.append(json.dumps(v, ensure_ascii=False))
+            continue
+        inner = "\n" + " " * (indent * (level + 1)) if indent is not None else ""
+        outer = "\n" + " " * (indent * level) if indent is not None else ""
+        sep = "," if indent is not None else ", "
+        pairs = ([(json.dumps(str(k), ensure_ascii=False) + ": ", x) for k, x in v.items()] if isinstance(v, dict)
+                 else [("", x) for x in v])
+        todo.append(outer + ("}" if isinstance(v, dict) else "]"))
+        for n in range(len(pairs) - 1, -1, -1):
+            todo.append((pairs[n][1], level + 1))
+            todo.append((sep if n else "") + inner + pairs[n][0])
+        todo.append("{" if isinstance(v, dict) else "[")
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------
@@ -605,26 +634,33 @@ def disputes_view(groups: list[dict]) -> Iterable:
     return out
 
 
+THREAD_INDENT_CAP = 8  # a reply chain indents this far; deeper replies are numbered by depth
+
+
 def thread_view(tree: list[dict], title: str) -> Iterable:
     from rich.tree import Tree
 
     root = Tree(T(f"Thread around: {title}", "bold"))
 
-    def add(node, branch):
+    def label(node):
         who = node["claimant"]["label"] + (f" ({node['speaker']['label']})" if node["speaker"] else "")
-        label = T(f"{node['asserted']} ", "cyan")
-        label.append(T(f"{who} {node['stance']}: ", "bold red" if node["focus"] else "bold"))
-        label.append(T(node["summary"]))
+        text = T(f"{node['depth']}. ", "dim") if node["depth"] > THREAD_INDENT_CAP else T("")
+        text.append(T(f"{node['asserted']} ", "cyan"))
+        text.append(T(f"{who} {node['stance']}: ", "bold red" if node["focus"] else "bold"))
+        text.append(T(node["summary"]))
         value = node["value_text"] or node["verdict"]
         if value:
-            label.append(T(f" [{value}]", "magenta"))
-        label.append(T(f"  {node['id']}", "dim"))
-        b = branch.add(label)
-        for kid in node["responses"]:
-            add(kid, b)
+            text.append(T(f" [{value}]", "magenta"))
+        text.append(T(f"  {node['id']}", "dim"))
+        return text
 
-    for n in tree:
-        add(n, root)
+    todo = [(n, root) for n in reversed(tree)]  # an explicit stack: a thread may be 50,000 replies deep
+    while todo:
+        node, branch = todo.pop()
+        b = branch.add(label(node))
+        if node["depth"] >= THREAD_INDENT_CAP:  # deeper replies stay at this indent, numbered by depth
+            b = branch
+        todo.extend((kid, b) for kid in reversed(node["responses"]))
     return [root]
 
 
