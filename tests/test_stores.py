@@ -232,3 +232,39 @@ def test_documented_queries_run_and_answer(oxigraph, tmp_path, runner):
     sql = re.search(r"```sql\n(.*?)```", doc, re.S).group(1)
     for stmt in (s for s in sql.split(";") if s.strip()):
         assert conn.execute(stmt).fetchall(), stmt
+
+
+def test_exports_parse_whatever_the_text_holds(tmp_path, runner):
+    """TAB, ESC, BEL, U+FFFE and a lone combining mark in a record: every XML export
+    parses, both RDF exports load into pyoxigraph, the SVG timeline parses."""
+    import shutil as sh
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    from conftest import MINI
+
+    ox = pytest.importorskip("pyoxigraph")
+    kb = tmp_path / "kb"
+    sh.copytree(MINI, kb)
+    p = kb / "parties" / "p.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace(
+        "name: Norway", 'name: "Nor\\tway \\e[2J \\a bell \\uFFFE end \\u0301"', 1), encoding="utf-8")
+    for fmt in ("graphml", "gexf", "turtle", "jsonld"):
+        out = tmp_path / f"kb.{fmt}"
+        r = run(runner, "export", fmt, "-o", str(out), "--data", kb)
+        assert r.exit_code == 0, r.output
+        if fmt in ("graphml", "gexf"):
+            ET.parse(out)
+            g = (nx.read_graphml if fmt == "graphml" else nx.read_gexf)(out)
+            name = next(d for n, d in g.nodes(data=True) if n == "norway" or d.get("label", "").startswith("Nor"))
+            assert "\\x1b[2J" in str(name) and "\\ufffe" in str(name)
+        else:
+            store = ox.Store()
+            store.load(path=str(out), format=ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.JSON_LD)
+            names = [s["n"].value for s in store.query(
+                'SELECT ?n WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?n FILTER(STRSTARTS(?n, "Nor")) }')]
+            assert names and "\t" in names[0]  # RDF holds the text exactly
+    svg = tmp_path / "t.svg"
+    assert run(runner, "timeline", "norway", "--svg", str(svg), "--data", kb).exit_code == 0
+    ET.parse(svg)

@@ -59,12 +59,15 @@ def plain_record(rec: dict) -> dict:
 
 
 def _attrs(rec: dict) -> dict:
-    out = {"kind": rec["_kind"], "label": label_of(rec)}
+    """A record's GraphML/GEXF attributes, as text any XML parser accepts."""
+    from .render import xml_text
+
+    out = {"kind": rec["_kind"], "label": xml_text(label_of(rec))}
     for k, v in plain_record(rec).items():
         if isinstance(v, str):
-            out[k] = v
+            out[k] = xml_text(v)
         elif v is not None:
-            out[k + "_json"] = json.dumps(v, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+            out[k + "_json"] = xml_text(json.dumps(v, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
     return out
 
 
@@ -196,7 +199,7 @@ _CLASSES = {"source": ("schema:CreativeWork", "prov:Entity"), "person": ("schema
 
 
 def _lit(s: str) -> str:
-    s = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    s = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     s = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04X}", s)
     return f'"{s}"'
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .render import inert
+from .render import inert, xml_text
 
 _COLOURS = {
     "signature": "#1f77b4", "ratification": "#1f77b4", "accession": "#1f77b4", "succession": "#1f77b4",
@@ -23,7 +23,7 @@ _COLOURS = {
 
 
 def _t(s, limit: int | None = None) -> str:
-    s = inert("" if s is None else str(s)).replace("\n", " ")
+    s = xml_text("" if s is None else str(s)).replace("\n", " ")
     if limit and len(s) > limit:
         s = s[: limit - 1] + "…"
     return escape(s, quote=True)

@@ -81,6 +81,17 @@ def github_escape(s: str, prop: bool = False) -> str:
     return s.replace(",", "%2C").replace(":", "%3A") if prop else s
 
 
+# characters XML 1.0 cannot hold at all, not even as a character reference
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(s: str) -> str:
+    """Inert text that any XML 1.0 parser accepts (GraphML, GEXF, SVG): what XML cannot
+    hold is written as a visible escape such as \\x1b or \\ufffe."""
+    s = inert(s)
+    return _XML_INVALID.sub(_escape_char, s) if _XML_INVALID.search(s) else s
+
+
 _TSV_RE = re.compile(r"[\\\t\n\r]")
 _TSV_MAP = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
