@@ -209,3 +209,29 @@ def test_incremental_update_sees_a_new_reply_cycle(kbdir):
 """)
     _, diags = open_kb(str(kbdir))
     assert "ref-cycle" in {d.code for d in diags}
+
+
+def test_temporary_files_of_dead_builders_are_removed(kbdir, tmp_path):
+    import subprocess
+
+    cache = tmp_path / "cache"
+    cache.mkdir(exist_ok=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = cache / f".tmp-{dead.pid}-abc.sqlite"  # left by a build that was SIGKILLed
+    working = cache / f".tmp-{os.getpid()}-def.sqlite"  # a build still at work
+    orphan.write_bytes(b"x" * 1024)
+    working.write_bytes(b"y")
+    names(kbdir)  # builds the cache
+    assert not orphan.exists() and working.exists()
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
+    from treatykb.store import cache_dir
+
+    monkeypatch.delenv("TREATYKB_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert cache_dir() == tmp_path / ".cache" / "treatykb"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "treatykb"

@@ -41,7 +41,9 @@ def cache_dir() -> Path:
     env = os.environ.get("TREATYKB_CACHE_DIR")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative path is invalid and ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "treatykb"
 
 
@@ -262,6 +264,26 @@ class _Progress:
             self.err.flush()
 
 
+def _remove_orphans(folder: Path) -> None:
+    """Remove temporary cache files whose writer is dead (SIGKILL, power loss): each
+    is named .tmp-<pid>-...; one whose process still runs is another build at work."""
+    for p in folder.glob(".tmp-*.sqlite"):
+        pid = p.name.split("-")[1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # alive (or not ours to signal): leave it
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, OSError):
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            pass
+
+
 def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
     target = cache_path(data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -269,7 +291,8 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
     import tempfile
 
     tmp: str | None
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".sqlite", dir=target.parent)
+    _remove_orphans(target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", suffix=".sqlite", dir=target.parent)
     os.close(fd)
     old_term = None
     try:  # a SIGTERM while writing removes the temporary file, never a cache in use
