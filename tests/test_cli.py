@@ -318,3 +318,15 @@ def test_markdown_cells_carry_no_html_links_or_images(runner, sheet_kb):
     assert "<table>" in html and html.count("<tr>") == 4
     assert "<img" not in html and "<a " not in html
     assert "&lt;img src=http://evil.example/x.png&gt; ![x](http://evil.example/y.png)" in html
+
+
+@pytest.mark.parametrize("stored,typed", [("NFD", "NFC"), ("NFC", "NFD")])
+def test_names_are_found_whatever_their_unicode_normal_form(runner, tmp_path, stored, typed):
+    import unicodedata
+
+    name = "Côte d'Ivoire"
+    kb = write_kb(tmp_path, {"parties/p.yaml": "- {id: civ, name: \"%s\", type: state, sources: [src]}\n"
+                             % unicodedata.normalize(stored, name)})
+    for fmt in ("json", "table"):  # the scripted fast path and the full CLI
+        r = run(runner, "show", unicodedata.normalize(typed, name), "-f", fmt, "--data", kb)
+        assert r.exit_code == 0 and "civ" in r.stdout, r.output

@@ -79,6 +79,12 @@ def resolve_data_dir(data: str | os.PathLike | None = None) -> Path:
 
 
 def norm(text: str) -> str:
+    """A name as looked up: NFC (a name stored decomposed is found when typed composed,
+    and the other way round), case folded, spaces collapsed."""
+    if not text.isascii():
+        import unicodedata
+
+        text = unicodedata.normalize("NFC", text)
     return " ".join(text.casefold().split())
 
 

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - other Pythons
 from .kb import KB, BaseKB, name_keys
 from .model import KIND_DIRS, Diagnostic, dated_of, label_of, search_texts
 
-FORMAT = 7  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 8  # bump when the cache layout or the meaning of stored data changes
 RACY_NS = 2_000_000_000
 
 
