@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 MARKER = "treatykb.toml"
@@ -132,6 +131,8 @@ def init(root: Path, *, name: str, from_bundled: bool) -> list[Path]:
     data = root / "data"
     written = []
     if from_bundled:
+        import shutil  # only here: kept off the warm path of every query
+
         shutil.copytree(bundled_data_dir(), data, ignore=shutil.ignore_patterns(MARKER, ".*"))
     for folder in KIND_DIRS:
         (data / folder).mkdir(parents=True, exist_ok=True)
