@@ -235,3 +235,35 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
     assert cache_dir() == tmp_path / ".cache" / "treatykb"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "treatykb"
+
+
+@pytest.mark.parametrize("cmd", [["claims", "9M729", "-f", "json"], ["export", "jsonl"], ["search", "kapustin"]])
+def test_a_damaged_cache_heals_on_the_same_run(kbdir, tmp_path, cmd):
+    """The pages of the records, relations and names zeroed (a disk or copy fault) while the
+    files table still says the cache is fresh: the answer is rebuilt from the sources in
+    the same run, with no error and no partial output, and the cache is whole again."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TREATYKB_CACHE_DIR=str(tmp_path / "cache"))
+    full = [sys.executable, "-m", "treatykb", *cmd, "--data", str(kbdir)]
+    want = subprocess.run(full, env=env, capture_output=True, text=True, timeout=60)
+    assert want.returncode == 0 and want.stdout
+    import sqlite3
+
+    path = cache_path(str(kbdir))
+    conn = sqlite3.connect(path)
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    try:  # the pages of the tables a query reads after the cache was found fresh
+        pages = [n for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name IN ('records', 'rel', 'names')")]
+    except sqlite3.OperationalError:
+        pytest.skip("this SQLite has no dbstat table to find the pages with")
+    conn.close()
+    data = bytearray(path.read_bytes())
+    for n in pages:
+        data[(n - 1) * size:n * size] = bytes(size)
+    path.write_bytes(bytes(data))
+    for _ in range(2):
+        got = subprocess.run(full, env=env, capture_output=True, text=True, timeout=60)
+        assert (got.returncode, got.stdout) == (0, want.stdout), got.stderr
+        assert "Traceback" not in got.stderr and "internal error" not in got.stderr

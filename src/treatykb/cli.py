@@ -84,6 +84,26 @@ def _err(msg: str) -> None:
     sys.stderr.write(f"treatykb: {log_line(msg)}\n")
 
 
+class _Watched:
+    """Standard output that remembers whether anything was written: a failed answer is
+    retried (after a damaged cache is removed) only if none of it reached the reader."""
+
+    def __init__(self, inner):
+        self.inner, self.written = inner, False
+
+    def write(self, s):
+        self.written = self.written or bool(s)
+        return self.inner.write(s)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _discard_cache() -> bool:
+    store = sys.modules.get("treatykb.store")
+    return bool(store and store.discard_opened())
+
+
 def guarded(fn):
     """Turn every failure of a command into a message and a named exit code."""
 
@@ -92,8 +112,10 @@ def guarded(fn):
         debug = kwargs.get("debug", False) or bool(os.environ.get("TREATYKB_DEBUG"))
         from .kb import DataError, RefError
 
+        out = _Watched(sys.stdout)
+        sys.stdout = out
         try:
-            code = fn(*args, **kwargs)
+            code = fn(*args, **{k: v for k, v in kwargs.items() if k != "_retried"})
             sys.stdout.flush()
         except Fail as e:
             if e.message:
@@ -118,11 +140,19 @@ def guarded(fn):
             code = ExitCode.INTERRUPTED
         except typer.Exit:
             raise
-        except Exception as e:  # a bug: say so, briefly, unless asked for detail
-            if debug:
+        except Exception as e:
+            # a damaged cache (a bad page, a truncated row) fails as anything: remove it, so it
+            # is rebuilt from the sources, and answer again if nothing was written yet;
+            # a failure on the rebuilt cache is a real bug
+            if not kwargs.pop("_retried", False) and _discard_cache() and not out.written:
+                return wrapper(*args, **kwargs, _retried=True)
+            if debug:  # a bug: say so, briefly, unless asked for detail
                 traceback.print_exc()
             _err(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)")
             code = ExitCode.INTERNAL
+        finally:
+            if sys.stdout is out:
+                sys.stdout = out.inner
         raise typer.Exit(int(code or 0))
 
     return wrapper
@@ -894,15 +924,15 @@ def export(
         ex.write(kb, ids, "csv", directory=output)
         sys.stderr.write(f"treatykb: wrote {output}/ ({len(ids)} records)\n")
         return
-    if output:
-        import io
+    import io
 
-        buf = io.StringIO()
-        ex.write(kb, ids, fmt.value, buf, base_iri=base_iri)
-        _write_file(output, buf.getvalue())  # never a half-written export
+    buf = io.StringIO()  # made whole before any of it is written: never a half-written export
+    ex.write(kb, ids, fmt.value, buf, base_iri=base_iri)
+    if output:
+        _write_file(output, buf.getvalue())
         sys.stderr.write(f"treatykb: wrote {output} ({len(ids)} records)\n")
     else:
-        ex.write(kb, ids, fmt.value, sys.stdout, base_iri=base_iri)
+        sys.stdout.write(buf.getvalue())
 
 
 @app.command()

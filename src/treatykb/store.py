@@ -37,6 +37,22 @@ FORMAT = 8  # bump when the cache layout or the meaning of stored data changes
 RACY_NS = 2_000_000_000
 
 
+# the cache files answered from in this process: if answering fails, `discard_opened`
+# removes them so that a retry rebuilds from the sources (a damaged page heals)
+OPENED: list[str] = []
+
+
+def discard_opened() -> bool:
+    """Remove the caches this process answered from; True if there were any."""
+    had = bool(OPENED)
+    while OPENED:
+        try:
+            os.unlink(OPENED.pop())
+        except OSError:
+            pass
+    return had
+
+
 def cache_dir() -> Path:
     env = os.environ.get("TREATYKB_CACHE_DIR")
     if env:
@@ -721,6 +737,7 @@ class StoredKB(BaseKB):
 
     def __init__(self, conn):
         self._conn = conn
+        OPENED.append(conn.execute("PRAGMA database_list").fetchone()[2])
         self.records = _Records(conn)
         self.out = _Rel(conn, "SELECT rel, dst FROM rel WHERE src=? GROUP BY rel, dst ORDER BY MIN(rowid)")
         self.inc = _Rel(conn, "SELECT rel, src FROM rel WHERE dst=? GROUP BY rel, src ORDER BY MIN(rowid)")
