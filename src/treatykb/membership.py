@@ -142,7 +142,9 @@ def parties_status(kb: BaseKB, treaty: str, as_of: str | None = None) -> dict:
 
     today = as_of or _dt.date.today().isoformat()
     period = (rec.get("withdrawal") or {}).get("notice")
-    later = (rec.get("entry_into_force") or {}).get("later_parties")
+    terms = rec.get("entry_into_force") or {}
+    later = terms.get("later_parties")
+    later_after = terms.get("later_parties_after") or (eif or {}).get("date")
     for row in rows.values():
         if row["withdrawal_notice"] and not row["withdrawn"]:
             end = period_end(row["withdrawal_notice"], period)
@@ -155,7 +157,7 @@ def parties_status(kb: BaseKB, treaty: str, as_of: str | None = None) -> dict:
             pred["continued_by"] = {"date": c["date"], "party": kb.ref(row["party"]["id"])}
         if c and eif and not row["revoked"]:
             start = c["date"] if not row["continues"] else (row["continues"]["consented"] or c)["date"]
-            if date_key(start) > date_key(eif["date"]) and not row["continues"]:
+            if date_key(start) > date_key(later_after) and not row["continues"]:
                 start = period_end(start, later) or start  # e.g. 90 days after deposit
             if known_by(start, as_of) != "no":
                 row["in_force_from"] = max(eif["date"], start, key=date_key)

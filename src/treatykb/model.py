@@ -410,11 +410,13 @@ SCHEMA: dict[str, dict[str, F]] = {
         "review": F("text"),     # review conferences / review provisions
         "amendment": F("text"),  # how the treaty is amended
         # when the treaty binds a state that consents after it entered into force:
-        # `later_parties` is a period after deposit ("90 days", "30 days"; "0 days" = on deposit)
+        # `later_parties` is a period after deposit ("90 days", "30 days"; "0 days" = on deposit);
+        # it applies to deposits after `later_parties_after` (default: the entry-into-force date;
+        # the TPNW counts from the 50th deposit instead)
         "entry_into_force": F(
             "object",
             spec={"article": F("text"), "condition": F("text"), "later_parties": F("text"),
-                  "summary": F("text")},
+                  "later_parties_after": F("date"), "summary": F("text")},
         ),
         "limits": F("objects", spec=_LIMIT),
     },
