@@ -29,6 +29,7 @@ FLOOR = f"{PY} -c pass"
 # a generated KB for the scale presets: python bench/generate.py /tmp/treatykb-100k --records 100000
 BIG = os.environ.get("BENCH_KB", "/tmp/treatykb-100k")
 COLD = os.path.join(os.environ.get("TMPDIR", "/tmp"), "treatykb-bench-cold-cache")
+SITE = os.path.join(os.environ.get("TMPDIR", "/tmp"), "treatykb-bench-site")
 
 PRESETS = {
     # issue 10: the warm membership answer costs at most 6x starting Python
@@ -53,6 +54,10 @@ PRESETS = {
               f"sh -c '{TKB} claims - -f jsonl --data {BIG} < {{refs}}'", 3.0),
     "terminal": (f"script -qc '{TKB} timeline INF -f tsv' /dev/null",
                  f"script -qc '{TKB} timeline INF --no-pager' /dev/null", 1.5),
+    # issue 17: the whole bundled site builds in at most 5x a check of the bundled KB; "site-cold"
+    # builds it with no cache (reading and checking every YAML file first, as check does)
+    "site": (f"{TKB} check", f"{TKB} site -o {SITE}", 5.0),
+    "site-cold": (f"{TKB} check", f"sh -c 'rm -rf {COLD}; TREATYKB_CACHE_DIR={COLD} {TKB} site -o {SITE}'", 5.0),
 }
 
 

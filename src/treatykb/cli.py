@@ -937,6 +937,33 @@ def export(
 
 @app.command()
 @guarded
+def site(
+    output: Annotated[str, typer.Option("--output", "-o", metavar="DIR", help="Folder to write the site to "
+                                        "(created; an earlier treatykb site there is replaced).")],
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
+    data: DataOpt = None,
+    debug: DebugOpt = False,
+):
+    """Write the KB as a static website (index, search, a page per record), viewable from the
+    files with no server and no network.
+
+    Example: treatykb site -o public && xdg-open public/index.html
+    """
+    from .site import SiteError, write_tree
+
+    kb = _kb(data, as_of, known_at)
+    try:
+        n = write_tree(kb, output)
+    except SiteError as e:
+        raise Fail(ExitCode.USAGE, str(e)) from None
+    except OSError as e:
+        raise Fail(ExitCode.INVALID_DATA, f"cannot write the site to {output}: {e.strerror or e}") from None
+    sys.stderr.write(f"treatykb: wrote {n} pages to {output}/ (open {os.path.join(output, 'index.html')})\n")
+
+
+@app.command()
+@guarded
 def schema(
     kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help="One kind (e.g. claims); default: all, "
                                                   "keyed by folder name.")] = None,
