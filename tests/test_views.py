@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import run
 
@@ -74,3 +76,22 @@ def test_open_ended_figures_are_said_in_plain_words(runner):
     rows = json.loads(run(runner, "compliance", "9M729", "-f", "json").stdout)
     us = [r for r in rows if r["claimed"] == "> 500 km"]
     assert us and all(r["verdict"] == "reaches prohibited band" and "too vague" not in r["reason"] for r in us)
+
+
+
+_JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=5), kids, max_size=4),
+                        max_leaves=20)
+
+
+@given(st.lists(_JSONISH, max_size=5))
+def test_json_written_a_row_at_a_time_is_the_same_text(rows):
+    """`-f json` streams a list row by row (a 100,000-event timeline); the bytes are those of one dump."""
+    import io
+
+    from treatykb.render import json_text, write_json_list
+
+    out = io.StringIO()
+    write_json_list(rows, out)
+    assert out.getvalue() == json_text(rows) + "\n"
+    assert json.loads(out.getvalue()) == rows

@@ -71,6 +71,9 @@ def _mentions(rec: dict, rid: str) -> bool:
     return False
 
 
+_ROW_REFS = ("participants", "treaties", "systems", "according_to")
+
+
 def event_row(kb: BaseKB, e: dict) -> dict:
     return {
         "type": "event",
@@ -142,16 +145,12 @@ def timeline(kb: BaseKB, ids: list[str], *, include_claims: bool = False, date_f
         for rel, s in kb.inc.get(r, ()):
             if rel in ("participant", "concerns", "according-to"):
                 candidates[s] = None
-    rows = []
-    for eid in candidates:
-        e = kb.records[eid]
-        if e["_kind"] != "event":
-            continue
-        if kinds and e["kind"] not in kinds:
-            continue
-        if not _in_range(e["date"], date_from, date_to):
-            continue
-        rows.append(event_row(kb, e))
+    kb.prefetch(list(candidates))  # a very active party has 100,000 events: a few queries, not one each
+    events = [e for e in map(kb.records.__getitem__, candidates) if e["_kind"] == "event"
+              and (not kinds or e["kind"] in kinds) and _in_range(e["date"], date_from, date_to)]
+    kb.prefetch_cards({x for e in events for f in _ROW_REFS for x in e.get(f, ())}
+                      | {c["source"] for e in events for c in e.get("sources", ())} | {e["id"] for e in events})
+    rows = [event_row(kb, e) for e in events]
     if include_claims:
         for c in claims_about(kb, ids):
             if kinds and "claim" not in kinds and c["topic"] not in kinds:
