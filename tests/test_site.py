@@ -210,6 +210,21 @@ def test_pages_load_in_chromium_with_no_error_and_no_outside_request(browser, si
         ctx.close()
 
 
+@pytest.mark.parametrize("rel", ["index.html", "treaty/npt.html", "claim/ru-9m729-flew-under-480km.html"])
+def test_pages_fit_a_phone_screen(browser, site, rel):
+    """At 390 px wide nothing pushes the page sideways (wide tables scroll inside their box)."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    try:
+        page = ctx.new_page()
+        page.goto((site / rel).resolve().as_uri())
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], width
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / ("phone-" + rel.replace("/", "-").replace(".html", ".png"))))
+    finally:
+        ctx.close()
+
+
 def test_search_filters_with_its_script_and_lists_everything_without(browser, site):
     ctx, page, problems, outside = _visit(browser, site, "search.html?q=screwdriver")
     try:

@@ -33,7 +33,8 @@ KIND_DIRS = {"treaty": "treaty", "party": "party", "person": "person", "system":
              "claim": "claim", "event": "event", "source": "source"}
 
 CSS = """
-body{font:16px/1.45 system-ui,Helvetica,Arial,sans-serif;margin:0 auto;max-width:64em;padding:0 1em;color:#1b1b1b}
+body{font:16px/1.45 system-ui,Helvetica,Arial,sans-serif;margin:0 auto;max-width:64em;padding:0 1em;color:#1b1b1b;
+overflow-wrap:anywhere}.scroll{overflow-x:auto}
 header nav{padding:.6em 0;border-bottom:1px solid #ccc}header nav a{margin-right:1em}
 h1{font-size:1.6em;margin:.6em 0 .2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #eee}
 table{border-collapse:collapse;width:100%;font-size:.92em}th,td{text-align:left;vertical-align:top;
@@ -195,7 +196,7 @@ def _table(head: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
         return '<p class="muted">None recorded.</p>'
     th = "".join(f"<th scope=\"col\">{h}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _page(title: str, body: str, root: str, footer: str, script: str = "") -> str:
