@@ -266,3 +266,32 @@ def test_a_thread_thousands_of_replies_deep(tmp_path):
     p = subprocess.run(base + ["-f", "table", "--no-pager"], env=dict(env, COLUMNS="100"), capture_output=True,
                        text=True, timeout=300)
     assert p.returncode == 0 and "S2999" in p.stdout
+
+
+def _strict_run(args, tmp_path):
+    env = dict(os.environ, PYTHONIOENCODING="utf-8:strict", TREATYKB_CACHE_DIR=str(tmp_path / "cache"))
+    return subprocess.run(CMD + args, capture_output=True, env=env, timeout=60)
+
+
+def test_file_names_that_are_not_utf8(tmp_path):
+    """The OS hands Python such names as bytes (kept as lone surrogates); they are answered
+    (uncached), reported with the odd bytes as visible escapes, and never written raw."""
+    import shutil
+
+    root = tmp_path / "kb"
+    shutil.copytree(MINI, root)
+    os.rename(root / "claims" / "c.yaml", os.fsencode(root / "claims") + b"/c\xff\xfe.yaml")
+    p = _strict_run(["claims", "9M729", "-f", "json", "--data", str(root)], tmp_path)
+    assert p.returncode == 0 and b"Traceback" not in p.stderr
+    assert "us-range" in {r["id"] for r in __import__("json").loads(p.stdout)}
+    p = _strict_run(["show", "us-range", "-f", "json", "--data", str(root)], tmp_path)
+    assert p.returncode == 0 and b"c\\udcff\\udcfe.yaml" in p.stdout
+    p.stdout.decode("utf-8")  # strictly valid UTF-8: no raw byte of the name leaks out
+    (root / "claims").joinpath("x.yaml").write_bytes(b"- id: [\n")
+    os.rename(root / "claims" / "x.yaml", os.fsencode(root / "claims") + b"/bad\xc3(.yaml")
+    for fmt in ("text", "github"):
+        p = _strict_run(["check", "--data", str(root), "--format", fmt], tmp_path)
+        out = (p.stdout + p.stderr).decode("utf-8")
+        assert p.returncode == 1 and "Traceback" not in out and "bad\\udcc3(.yaml" in out, out
+    p = _strict_run(["claims", "9M729", "--data", str(root)], tmp_path)
+    assert p.returncode == 1 and b"error[yaml-syntax]" in p.stderr and b"internal error" not in p.stderr

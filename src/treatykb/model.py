@@ -243,8 +243,8 @@ def format_quantity(q: dict | None) -> str:
 # --------------------------------------------------------------------------
 # Unsafe text (terminal control, bidi overrides)
 
-UNSAFE_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+UNSAFE_RE = re.compile(  # lone surrogates too: a file name that is not UTF-8 comes back as them
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
 
 

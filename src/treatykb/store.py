@@ -110,7 +110,7 @@ def open_kb(data_dir: str, *, use_cache: bool | None = None):
         use_cache = not os.environ.get("TREATYKB_NO_CACHE")
     data_dir = str(data_dir)
     files, kinds, dir_diags = scan(data_dir)
-    if not use_cache:
+    if not use_cache or not _storable(data_dir, files):
         return _rebuild(data_dir, files, kinds, dir_diags, None, write=False)
     path = cache_path(data_dir)
     conn = _connect_ro(path)
@@ -128,6 +128,18 @@ def open_kb(data_dir: str, *, use_cache: bool | None = None):
         except sqlite3.DatabaseError:
             conn.close()  # corrupt or truncated: rebuild from the sources
     return _rebuild(data_dir, files, kinds, dir_diags, None, write=True)
+
+
+def _storable(data_dir: str, files) -> bool:
+    """Whether every path can be stored as text in the cache: a file name that is not
+    valid UTF-8 (the OS gives bytes; Python keeps them as surrogates) is answered from
+    memory, uncached, rather than failing."""
+    try:
+        for p in (data_dir, *files):
+            p.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _connect_ro(path: Path):
