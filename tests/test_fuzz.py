@@ -108,3 +108,47 @@ def _yaml(v, indent=0) -> str:
 @given(st.sampled_from(["treaties", "parties", "people", "systems", "events", "claims", "sources"]), records)
 def test_random_structures_never_crash(folder, recs):
     _run(folder, _yaml(recs).encode())
+
+
+_NAME_BYTES = st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\0" not in b)
+
+
+@SETTINGS
+@given(name=_NAME_BYTES, broken=st.booleans())
+def test_any_file_name_is_read_and_reported_inertly(name, broken):
+    """File names are whatever bytes the OS allows (control characters, newlines, invalid
+    UTF-8, bidi overrides): the file is read (unless hidden), every diagnostic about it is one
+    inert line of valid UTF-8, and nothing raises."""
+    from treatykb.render import log_line
+    from treatykb.store import open_kb
+
+    root = Path(tempfile.mkdtemp(prefix="treatykb-fuzzname-"))
+    try:
+        (root / "sources").mkdir()
+        (root / "sources" / "base.yaml").write_bytes(SOURCE)
+        (root / "parties").mkdir()
+        body = (b"- id: [\n" if broken else
+                b"- {id: zz-named, name: Named Land, type: state, sources: [tass-2019-01-31-ryabkov-inf]}\n")
+        path = os.fsencode(root / "parties") + b"/" + name + b".yaml"
+        with open(path, "wb") as f:
+            f.write(body)
+        before = os.environ.get("TREATYKB_CACHE_DIR")
+        os.environ["TREATYKB_CACHE_DIR"] = str(root / "cache")
+        try:
+            kb, diags = open_kb(str(root))
+        finally:
+            if before is None:
+                del os.environ["TREATYKB_CACHE_DIR"]
+            else:
+                os.environ["TREATYKB_CACHE_DIR"] = before
+        hidden = name.startswith(b".")
+        if not broken and not hidden:
+            assert "zz-named" in kb.records
+        for d in diags:
+            line = log_line(d.format())
+            assert "\n" not in line and "\r" not in line
+            line.encode("utf-8")  # no lone surrogate survives
+        if broken and not hidden:
+            assert any(d.code == "yaml-syntax" for d in diags)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
