@@ -318,3 +318,18 @@ def test_two_hundred_queries_racing_atomic_saves_never_crash(kbdir, tmp_path):
         seen.add("zz-race" in ids)
         assert ids - {"zz-race"}  # the other claims are always there
     assert seen == {True, False}  # both versions were answered: the saves really raced the queries
+
+
+def test_a_fresh_cache_loads_a_bounded_number_of_errors_and_counts_the_rest(kbdir):
+    """Issue 16: a KB with a million errors made every query load them all (5-7 s, 480 MiB to
+    print ten). A query needs the first errors and their number."""
+    from treatykb.store import STORED_ERRORS_SHOWN
+
+    bad = "".join(f"- {{id: BAD{i}, name: x, type: state, sources: [tass-seed]}}\n" for i in range(250))
+    (kbdir / "parties" / "bad.yaml").write_text(bad, encoding="utf-8")
+    _, first = open_kb(str(kbdir))  # builds the cache (the diagnostics come from the check itself)
+    _, cached = open_kb(str(kbdir))  # answers from the cache
+    errors = sum(d.severity == "error" for d in first)
+    assert errors >= 250
+    assert len(cached) == STORED_ERRORS_SHOWN and cached.error_count() == errors
+    assert [d for d in first if d.severity == "error"][:STORED_ERRORS_SHOWN] == list(cached)

@@ -126,12 +126,13 @@ def guarded(fn):
             code = ExitCode.NOT_FOUND
         except DataError as e:
             errors = [d for d in e.diags if d.severity == "error"]
+            total = len(errors) + getattr(e.diags, "more_errors", 0)
             from .render import log_line
 
             for d in errors[:10]:
                 sys.stderr.write(log_line(d.format()) + "\n")
-            more = f" ({len(errors) - 10} more not shown)" if len(errors) > 10 else ""
-            _err(f"the knowledge base has {len(errors)} error(s){more}; run 'treatykb check' to see them all")
+            more = f" ({total - 10} more not shown)" if total > 10 else ""
+            _err(f"the knowledge base has {total} error(s){more}; run 'treatykb check' to see them all")
             code = ExitCode.INVALID_DATA
         except BrokenPipeError:
             quiet_pipe()

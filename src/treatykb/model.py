@@ -34,6 +34,16 @@ class Diagnostic(namedtuple("Diagnostic", "path line col severity code message")
         return dict(self._asdict())
 
 
+class Diagnostics(list):
+    """Some of a KB's diagnostics, and how many more errors there are than listed (a query
+    on a KB with a million errors needs ten of them and the count, not all of them)."""
+
+    more_errors = 0
+
+    def error_count(self) -> int:
+        return sum(d.severity == "error" for d in self) + self.more_errors
+
+
 # --------------------------------------------------------------------------
 # Dates with precision
 

@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - other Pythons
     from hashlib import blake2b
 
 from .kb import KB, BaseKB, name_keys
-from .model import KIND_DIRS, Diagnostic, dated_of, label_of, search_texts
+from .model import KIND_DIRS, Diagnostic, Diagnostics, dated_of, label_of, search_texts
 
 FORMAT = 8  # bump when the cache layout or the meaning of stored data changes
 RACY_NS = 2_000_000_000
@@ -194,9 +194,18 @@ def _mark_clean(ro_conn, paths: list[str], now: int) -> None:
         pass  # read-only or busy cache: hash again next time
 
 
-def _stored_diags(conn) -> list[Diagnostic]:
-    return [Diagnostic(*row) for row in
-            conn.execute("SELECT path, line, col, severity, code, message FROM diags ORDER BY rowid")]
+STORED_ERRORS_SHOWN = 100
+
+
+def _stored_diags(conn) -> Diagnostics:
+    """What a query needs of a fresh cache's diagnostics: whether there are errors, the
+    first of them and their number (warnings are `check`'s business; it reads the files)."""
+    out = Diagnostics(Diagnostic(*row) for row in conn.execute(
+        "SELECT path, line, col, severity, code, message FROM diags WHERE severity='error' ORDER BY rowid LIMIT ?",
+        (STORED_ERRORS_SHOWN,)))
+    if len(out) == STORED_ERRORS_SHOWN:
+        out.more_errors = conn.execute("SELECT count(*) FROM diags WHERE severity='error'").fetchone()[0] - len(out)
+    return out
 
 
 # --------------------------------------------------------------------------
