@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,7 +34,7 @@ except ImportError:  # pragma: no cover - other Pythons
 from .kb import KB, BaseKB, name_keys
 from .model import KIND_DIRS, Diagnostic, Diagnostics, dated_of, label_of, search_texts
 
-FORMAT = 8  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 9  # bump when the cache layout or the meaning of stored data changes
 RACY_NS = 2_000_000_000
 
 
@@ -344,14 +345,14 @@ def _write(data_dir: str, kb: KB, diags, per_file, built_ns: int) -> None:
             CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
             CREATE TABLE files(path TEXT PRIMARY KEY, size INT, mtime_ns INT, ctime_ns INT, ino INT,
                                hash TEXT, built_ns INT, result TEXT);
-            CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT, file TEXT, line INT, col INT, data TEXT);
-            CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT, origin TEXT);
-            CREATE TABLE names(key TEXT, id TEXT, kind TEXT);
+            CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT, file TEXT, line INT, col INT, data TEXT, crc INT);
+            CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT, origin TEXT, crc INT);
+            CREATE TABLE names(key TEXT, id TEXT, kind TEXT, crc INT);
             CREATE TABLE refs(file TEXT, owner TEXT, field TEXT, target TEXT, kinds TEXT);
             CREATE TABLE lifecycle(treaty TEXT, kind TEXT, lo INT, hi INT, id TEXT, file TEXT);
             CREATE TABLE claimdates(id TEXT PRIMARY KEY, lo INT, hi INT, file TEXT);
             CREATE TABLE cards(id TEXT PRIMARY KEY, label TEXT, publisher TEXT, published TEXT, url TEXT,
-                               dated TEXT, type TEXT);
+                               dated TEXT, type TEXT, crc INT);
             CREATE TABLE diags(path TEXT, line INT, col INT, severity TEXT, code TEXT, message TEXT);
         """)
         fts = True
@@ -414,12 +415,14 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool, origins: dict | None = N
     cards: list[tuple] = []
     for n, rec in enumerate(recs):
         rid, kind, (path, line, col) = rec["id"], rec["_kind"], rec["_loc"]
-        records.append((first + n, rid, kind, path, line, col, record_json(rec)))
-        cards.append((rid, label_of(rec), rec.get("publisher"), rec.get("published"), rec.get("url"), dated_of(rec),
-                      rec.get("type") if kind == "source" else None))
+        data = record_json(rec)
+        records.append((first + n, rid, kind, path, line, col, data, row_crc(rid, kind, data)))
+        card = (rid, label_of(rec), rec.get("publisher"), rec.get("published"), rec.get("url"), dated_of(rec),
+                rec.get("type") if kind == "source" else None)
+        cards.append((*card, row_crc(*card)))
         mine = origins[rid] if origins is not None and rid in origins else relations_of(rec, kind_of)
-        rels.extend((a, r, b, rid) for a, r, b in mine)
-        names.extend((k, rid, kind) for k in name_keys(rec))
+        rels.extend((a, r, b, rid, row_crc(a, r, b)) for a, r, b in mine)
+        names.extend((k, rid, kind, row_crc(k, rid, kind)) for k in name_keys(rec))
         if fts:
             texts.append((first + n, rid, " ".join(t for _f, t in search_texts(rec))))
         if kind == "event" and rec.get("kind") in ("signature", "entry-into-force") and rec.get("treaties"):
@@ -428,14 +431,15 @@ def _insert(conn, recs: list[dict], kind_of, fts: bool, origins: dict | None = N
         elif kind == "claim":
             d = parse_date(rec["asserted"])
             dates.append((rid, d.lo, d.hi, path))
-    conn.executemany("INSERT INTO records(rowid, id, kind, file, line, col, data) VALUES (?,?,?,?,?,?,?)", records)
-    conn.executemany("INSERT INTO rel VALUES (?,?,?,?)", rels)
-    conn.executemany("INSERT INTO names VALUES (?,?,?)", names)
+    conn.executemany("INSERT INTO records(rowid, id, kind, file, line, col, data, crc) VALUES (?,?,?,?,?,?,?,?)",
+                     records)
+    conn.executemany("INSERT INTO rel VALUES (?,?,?,?,?)", rels)
+    conn.executemany("INSERT INTO names VALUES (?,?,?,?)", names)
     if fts:
         conn.executemany("INSERT INTO fts(rowid, id, body) VALUES (?,?,?)", texts)
     conn.executemany("INSERT INTO lifecycle VALUES (?,?,?,?,?,?)", life)
     conn.executemany("INSERT INTO claimdates VALUES (?,?,?,?)", dates)
-    conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?)", cards)
+    conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?)", cards)
 
 
 # kinds whose change can alter records of other files when the KB has ledgers
@@ -645,6 +649,27 @@ def _raise_exit(signum, frame):
 # Answering from the cache
 
 
+def row_crc(*parts) -> int:
+    """The checksum stored with a row and verified when it is read: damage inside a row
+    (a zeroed run of bytes in a label, an id, a record) that SQLite itself cannot see."""
+    return zlib.crc32("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8", "surrogatepass"))
+
+
+def _verified(crc, *parts) -> None:
+    if crc != row_crc(*parts):
+        raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
+
+
+def _record(rid, kind, data, file, line, col, crc) -> dict:
+    _verified(crc, rid, kind, data)
+    rec = json.loads(data)
+    rec["_loc"] = [file, line, col]
+    return rec
+
+
+_RECORD_COLS = "id, kind, data, file, line, col, crc"
+
+
 class _Records(Mapping):
     """Records loaded by id on demand (and kept for the life of the process)."""
 
@@ -654,12 +679,10 @@ class _Records(Mapping):
     def __getitem__(self, rid):
         rec = self._cache.get(rid)
         if rec is None:
-            row = self._conn.execute("SELECT data, file, line, col FROM records WHERE id=?", (rid,)).fetchone()
+            row = self._conn.execute(f"SELECT {_RECORD_COLS} FROM records WHERE id=?", (rid,)).fetchone()
             if row is None:
                 raise KeyError(rid)
-            rec = json.loads(row[0])
-            rec["_loc"] = [row[1], row[2], row[3]]
-            self._cache[rid] = rec
+            rec = self._cache[rid] = _record(*row)
         return rec
 
     def prefetch(self, ids) -> None:
@@ -667,11 +690,9 @@ class _Records(Mapping):
         want = [i for i in dict.fromkeys(ids) if i not in self._cache]
         for k in range(0, len(want), 900):
             chunk = want[k:k + 900]
-            for rid, data, file, line, col in self._conn.execute(
-                    f"SELECT id, data, file, line, col FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-                rec = json.loads(data)
-                rec["_loc"] = [file, line, col]
-                self._cache[rid] = rec
+            for row in self._conn.execute(
+                    f"SELECT {_RECORD_COLS} FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                self._cache[row[0]] = _record(*row)
 
     def __contains__(self, rid):
         if rid in self._cache:
@@ -686,17 +707,20 @@ class _Records(Mapping):
         return self._conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
     def items(self):
-        for rid, data, file, line, col in self._conn.execute("SELECT id, data, file, line, col FROM records"):
-            rec = self._cache.get(rid)
-            if rec is None:
-                rec = json.loads(data)
-                rec["_loc"] = [file, line, col]
-            yield rid, rec
+        for row in self._conn.execute(f"SELECT {_RECORD_COLS} FROM records"):
+            rec = self._cache.get(row[0])
+            yield row[0], rec if rec is not None else _record(*row)
 
 
 class _Rel(Mapping):
-    def __init__(self, conn, sql):
-        self._conn, self._sql, self._cache = conn, sql, {}
+    """Relations of a record, out of it (`out`) or into it, loaded on demand and verified."""
+
+    def __init__(self, conn, out: bool):
+        self._conn, self._out = conn, out
+        self._cache: dict[str, list] = {}
+        key, other = ("src", "dst") if out else ("dst", "src")
+        self._sql = (f"SELECT rel, {other}, crc FROM rel WHERE {key}=? GROUP BY rel, {other}, crc "
+                     "ORDER BY MIN(rowid)")
 
     def __getitem__(self, rid):
         hit = self.get(rid)
@@ -707,22 +731,25 @@ class _Rel(Mapping):
     def get(self, rid, default=()):
         got = self._cache.get(rid)
         if got is None:
-            got = self._conn.execute(self._sql, (rid,)).fetchall()
-            self._cache[rid] = got
+            rows = self._conn.execute(self._sql, (rid,))
+            got = self._cache[rid] = [self._pair(rid, rel, o, crc) for rel, o, crc in rows]
         return got or default
+
+    def _pair(self, key, rel, other, crc):
+        _verified(crc, *((key, rel, other) if self._out else (other, rel, key)))
+        return rel, other
 
     def prefetch(self, ids) -> None:
         """Relations of many records in a few queries."""
         want = [i for i in dict.fromkeys(ids) if i not in self._cache]
-        col = "src" if "WHERE src=" in self._sql else "dst"
-        other = "dst" if col == "src" else "src"
+        col, other = ("src", "dst") if self._out else ("dst", "src")
         for k in range(0, len(want), 900):
             chunk = want[k:k + 900]
             got: dict[str, list] = {i: [] for i in chunk}
-            for key, rel, o in self._conn.execute(
-                    f"SELECT {col}, rel, {other} FROM rel WHERE {col} IN ({','.join('?' * len(chunk))}) "
-                    f"GROUP BY {col}, rel, {other} ORDER BY MIN(rowid)", chunk):
-                got[key].append((rel, o))
+            for key, rel, o, crc in self._conn.execute(
+                    f"SELECT {col}, rel, {other}, crc FROM rel WHERE {col} IN ({','.join('?' * len(chunk))}) "
+                    f"GROUP BY {col}, rel, {other}, crc ORDER BY MIN(rowid)", chunk):
+                got[key].append(self._pair(key, rel, o, crc))
             self._cache.update(got)
 
     def __iter__(self):  # pragma: no cover - not needed by queries
@@ -730,6 +757,14 @@ class _Rel(Mapping):
 
     def __len__(self):  # pragma: no cover
         raise TypeError("not sized")
+
+
+_CARD_COLS = "id, label, publisher, published, url, dated, type, crc"
+
+
+def _card(rid, label, pub, date, url, dated, typ, crc) -> dict:
+    _verified(crc, rid, label, pub, date, url, dated, typ)
+    return {"label": label, "publisher": pub, "published": date, "url": url, "dated": dated, "type": typ}
 
 
 class _ByKind(Mapping):
@@ -761,8 +796,8 @@ class StoredKB(BaseKB):
         self._conn = conn
         OPENED.append(conn.execute("PRAGMA database_list").fetchone()[2])
         self.records = _Records(conn)
-        self.out = _Rel(conn, "SELECT rel, dst FROM rel WHERE src=? GROUP BY rel, dst ORDER BY MIN(rowid)")
-        self.inc = _Rel(conn, "SELECT rel, src FROM rel WHERE dst=? GROUP BY rel, src ORDER BY MIN(rowid)")
+        self.out = _Rel(conn, out=True)
+        self.inc = _Rel(conn, out=False)
         self.by_kind = _ByKind(conn)
         self._fts = (conn.execute("SELECT value FROM meta WHERE key='fts'").fetchone() or ("0",))[0] == "1"
         self._relations = None
@@ -772,15 +807,23 @@ class StoredKB(BaseKB):
     @property
     def relations(self):
         if self._relations is None:
-            self._relations = self._conn.execute(
-                "SELECT src, rel, dst FROM rel GROUP BY src, rel, dst ORDER BY MIN(rowid)").fetchall()
+            rows = self._conn.execute(
+                "SELECT src, rel, dst, crc FROM rel GROUP BY src, rel, dst, crc ORDER BY MIN(rowid)").fetchall()
+            for src, rel, dst, crc in rows:
+                _verified(crc, src, rel, dst)
+            self._relations = [(src, rel, dst) for src, rel, dst, _ in rows]
         return self._relations
 
     def _name_hits(self, key):
-        return self._conn.execute("SELECT id, kind FROM names WHERE key=?", (key,)).fetchall()
+        rows = self._conn.execute("SELECT id, kind, crc FROM names WHERE key=?", (key,)).fetchall()
+        for rid, kind, crc in rows:
+            _verified(crc, key, rid, kind)
+        return [(rid, kind) for rid, kind, _ in rows]
 
     def _all_names(self):
-        return self._conn.execute("SELECT key, id, kind FROM names")
+        for key, rid, kind, crc in self._conn.execute("SELECT key, id, kind, crc FROM names"):
+            _verified(crc, key, rid, kind)
+            yield key, rid, kind
 
     def complete(self, prefix: str) -> list[str]:
         hi = prefix + "\U0010ffff"
@@ -798,22 +841,17 @@ class StoredKB(BaseKB):
     def card(self, rid):
         c = self._cards.get(rid, False)
         if c is False:
-            row = self._conn.execute("SELECT label, publisher, published, url, dated, type FROM cards WHERE id=?",
-                                     (rid,)).fetchone()
-            c = self._cards[rid] = ({"label": row[0], "publisher": row[1], "published": row[2], "url": row[3],
-                                     "dated": row[4], "type": row[5]}
-                                    if row else None)
+            row = self._conn.execute(f"SELECT {_CARD_COLS} FROM cards WHERE id=?", (rid,)).fetchone()
+            c = self._cards[rid] = _card(*row) if row else None
         return c
 
     def prefetch_cards(self, ids) -> None:
         want = [i for i in dict.fromkeys(ids) if i not in self._cards]
         for k in range(0, len(want), 900):
             chunk = want[k:k + 900]
-            for rid, label, pub, date, url, dated, typ in self._conn.execute(
-                    f"SELECT id, label, publisher, published, url, dated, type FROM cards "
-                    f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-                self._cards[rid] = {"label": label, "publisher": pub, "published": date, "url": url, "dated": dated,
-                                    "type": typ}
+            for row in self._conn.execute(
+                    f"SELECT {_CARD_COLS} FROM cards WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                self._cards[row[0]] = _card(*row)
 
     def label(self, rid):
         c = self.card(rid)
