@@ -376,3 +376,60 @@ def _all_at(hay: bytes, needle: bytes) -> list[int]:
         out.append(i)
         i = hay.find(needle, i + 1)
     return out
+
+
+def test_two_spellings_of_the_kb_path_share_one_cache_and_read_nothing_again(kbdir, monkeypatch, tmp_path):
+    """`--data kb`, `--data ./kb/` and the absolute path are one KB: switching between them
+    neither rebuilds the cache nor re-reads a file (issue 16)."""
+    names(kbdir)  # builds the cache
+    path = cache_path(str(kbdir))
+    built = path.stat().st_ino  # a rebuild writes a new file in its place
+    monkeypatch.chdir(kbdir.parent)
+    for spelling in (kbdir.name, f"./{kbdir.name}/", str(kbdir), f"{kbdir}/../{kbdir.name}"):
+        assert cache_path(spelling) == path
+        kb, _ = open_kb(spelling)
+        assert isinstance(kb, StoredKB) and path.stat().st_ino == built, spelling
+
+
+def test_the_first_and_the_second_run_print_the_same_bytes(kbdir, tmp_path):
+    """The first run answers from the cache it has just written, so nested JSON keys come
+    out in the same order as on every later run (issue 16)."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TREATYKB_CACHE_DIR=str(tmp_path / "fresh"))
+    cmd = [sys.executable, "-m", "treatykb", "show", "inf", "-f", "json", "--data", str(kbdir)]
+    runs = [subprocess.run(cmd, env=env, capture_output=True, timeout=60) for _ in range(2)]
+    assert runs[0].returncode == 0 and runs[0].stdout == runs[1].stdout
+
+
+def test_a_cache_file_that_is_a_link_is_replaced_not_written_through(kbdir, tmp_path):
+    """A link planted where the cache goes (to another KB's cache, or any file) is replaced
+    by a fresh cache; its target is never written (issue 16)."""
+    path = cache_path(str(kbdir))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = tmp_path / "someone-elses.sqlite"
+    target.write_bytes(b"not yours")
+    path.symlink_to(target)
+    kb, names_ = names(kbdir)
+    assert names_ and target.read_bytes() == b"not yours"
+    assert path.is_file() and not path.is_symlink()
+
+
+def test_a_very_active_partys_timeline_reads_the_cache_in_batches(kbdir):
+    """A party with thousands of events: the timeline loads them, and the cards of their
+    participants and sources, in a few batched queries, not one query per event (a party with
+    100,000 events took 47 s for the terminal view; issue 16). Counted, not timed."""
+    from treatykb.view import dated
+
+    events = "".join(f"- id: gen-{n}\n  title: Meeting {n}\n  date: {1950 + n % 70}-{1 + n % 12:02d}-01\n"
+                     f"  kind: meeting\n  participants: [russia]\n  sources: [tass-seed]\n" for n in range(3000))
+    (kbdir / "events" / "many.yaml").write_text(events, encoding="utf-8")
+    open_kb(str(kbdir))  # builds the cache
+    kb, _ = open_kb(str(kbdir))
+    assert isinstance(kb, StoredKB)
+    statements: list[str] = []
+    kb._conn.set_trace_callback(statements.append)
+    rows = query.timeline(dated(kb), ["russia"])
+    assert len([r for r in rows if r["id"].startswith("gen-")]) == 3000
+    assert len(statements) < 60, len(statements)
