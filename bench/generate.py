@@ -1,6 +1,7 @@
 """A synthetic treatykb knowledge base of any size, deterministic for a seed.
 
     python bench/generate.py OUT_DIR --records 100000 [--seed 1]
+    python bench/generate.py OUT_DIR --records 50000 --shape thread|crowd|active
 
 Proportions follow the bundled KB (sources 42%, events 27%, claims 18%,
 people 6%, systems 3%, parties 2.5%, treaties 1.4%); every kind has the
@@ -172,12 +173,55 @@ def generate(out: str | os.PathLike, total: int, seed: int = 1) -> dict[str, int
     return c
 
 
+BASE = """- {id: src-0, title: A source, publisher: TASS, url: "https://example.org/0", published: 2019-01-31,
+   accessed: 2026-11-27, type: news}
+"""
+PARTIES = """- {id: russia, name: Russia, type: state, sources: [src-0]}
+- {id: united-states, name: United States, type: state, sources: [src-0]}
+"""
+SYSTEM = """- {id: 9m729, name: 9M729, aliases: [SSC-8], class: cruise-missile, basing: [ground], sources: [src-0]}
+"""
+
+
+def shaped(out: str | os.PathLike, shape: str, n: int) -> int:
+    """A KB of one extreme shape (issue 16), n records of it besides a tiny base:
+    `thread`, one chain of n claims each answering the one before (`thread claim-0`);
+    `crowd`, n claims about one system, every tenth answering the one before it
+    (`claims 9M729`); `active`, one party in n events (`timeline russia`)."""
+    out = Path(out)
+    for rel, text in (("sources/base.yaml", BASE), ("parties/base.yaml", PARTIES), ("systems/base.yaml", SYSTEM)):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text, encoding="utf-8")
+    folder = "events" if shape == "active" else "claims"
+    (out / folder).mkdir(parents=True, exist_ok=True)
+    for f in range(0, n, 1000):
+        items = []
+        for i in range(f, min(n, f + 1000)):
+            date = (_dt.date(1960, 1, 1) + _dt.timedelta(days=(i * 23740) // n)).isoformat()
+            if shape == "active":
+                items.append(f"- id: ev-{i}\n  title: Meeting {i}\n  date: {date}\n  kind: meeting\n"
+                             f"  participants: [russia]\n  sources: [src-0]\n")
+                continue
+            answers = i > 0 and (shape == "thread" or i % 10 == 0)
+            items.append(f"- id: claim-{i}\n  claimant: {('russia', 'united-states')[i % 2]}\n  asserted: {date}\n"
+                         f"  subject: 9m729\n  topic: characterisation\n  stance: asserts\n"
+                         + (f"  responds_to: [claim-{i - 1}]\n" if answers else "")
+                         + f"  summary: Statement {i}.\n  sources: [src-0]\n")
+        (out / folder / f"{folder}-{f // 1000:05d}.yaml").write_text("".join(items), encoding="utf-8")
+    return n + 4
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out")
     ap.add_argument("--records", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--shape", choices=("mixed", "thread", "crowd", "active"), default="mixed",
+                    help="mixed: the bundled KB's proportions; thread, crowd, active: see shaped()")
     a = ap.parse_args()
+    if a.shape != "mixed":
+        print(f"{shaped(a.out, a.shape, a.records)} records in {a.out} ({a.shape})")
+        return
     c = generate(a.out, a.records, a.seed)
     print(f"{sum(c.values())} records in {a.out}: " + ", ".join(f"{k} {v}" for k, v in c.items()))
 

@@ -680,6 +680,9 @@ def _col(key, header, typ="text"):
     return Col(key, header, typ)
 
 
+THREAD_JSON_INDENT_DEPTH = 64  # a 5,000-reply chain indented: 2 GB of mostly spaces
+
+
 @app.command()
 @guarded
 def thread(
@@ -705,10 +708,11 @@ def thread(
     cid = kb.resolve(claim, ("claim",))
     tree = build(kb, cid)
     fmt = _format(format)
-    if fmt == "json":
-        sys.stdout.write(json_text(tree) + "\n")
-        return
     rows = flatten_thread(tree)
+    if fmt == "json":  # indented, unless so deep that indentation alone would grow as the square
+        deep = max((r["depth"] for r in rows), default=0) > THREAD_JSON_INDENT_DEPTH
+        sys.stdout.write(json_text(tree, indent=None if deep else 2) + "\n")
+        return
     if fmt == "jsonl":
         for r in rows:
             sys.stdout.write(json_text(r, indent=None) + "\n")
