@@ -280,3 +280,20 @@ def test_a_rebuild_updates_changed_pages_drops_gone_ones_and_never_follows_a_pla
     assert secret.read_text() == "not for the web"
     assert not (out / "party" / "zz-gone.html").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-site-")] == []
+
+
+def test_a_site_build_reads_the_sources_when_no_cache_is_fresh_and_compiles_none(tmp_path):
+    """A site reads every record once: with no fresh cache it reads the sources and does
+    not compile a cache it would not use (that cost more than the pages; issue 17's
+    budget is 5x a check). A fresh cache is used when there is one."""
+    kb = tmp_path / "kb"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", kb)
+    cache = tmp_path / "cache"
+    env = dict(os.environ, TREATYKB_CACHE_DIR=str(cache))
+    args = [sys.executable, "-m", "treatykb", "site", "-o", str(tmp_path / "s"), "--data", str(kb)]
+    assert subprocess.run(args, env=env, capture_output=True, timeout=120).returncode == 0
+    assert not list(cache.glob("*.sqlite"))
+    subprocess.run([sys.executable, "-m", "treatykb", "claims", "9M729", "--data", str(kb), "-f", "json"],
+                   env=env, capture_output=True, timeout=120, check=True)  # a query compiles it
+    assert list(cache.glob("*.sqlite"))
+    assert subprocess.run(args, env=env, capture_output=True, timeout=120).returncode == 0

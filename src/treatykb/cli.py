@@ -165,14 +165,14 @@ def _format(fmt: Optional[Fmt]) -> str:
     return "table" if sys.stdout.isatty() else "tsv"
 
 
-def _kb(data: Optional[str], as_of: Optional[str] = None, known_at: Optional[str] = None):
+def _kb(data: Optional[str], as_of: Optional[str] = None, known_at: Optional[str] = None, refresh: bool = True):
     """The KB (seen at a date when asked: every answer is computed inside that view)."""
     from .kb import DataError, resolve_data_dir
     from .store import open_kb
     from .view import dated
 
     as_of, known_at = _check_date(as_of, "--as-of"), _check_date(known_at, "--known-at")
-    kb, diags = open_kb(str(resolve_data_dir(data)))
+    kb, diags = open_kb(str(resolve_data_dir(data)), refresh=refresh)
     if any(d.severity == "error" for d in diags):
         raise DataError(diags)
     return dated(kb, as_of, known_at)
@@ -957,7 +957,7 @@ def site(
     """
     from .site import SiteError, write_tree
 
-    kb = _kb(data, as_of, known_at)
+    kb = _kb(data, as_of, known_at, refresh=False)
     try:
         n = write_tree(kb, output)
     except SiteError as e:

@@ -105,8 +105,11 @@ def _digest(data: bytes) -> str:
 # Opening
 
 
-def open_kb(data_dir: str, *, use_cache: bool | None = None):
-    """(kb, diagnostics) for `data_dir`, from the cache when it is fresh."""
+def open_kb(data_dir: str, *, use_cache: bool | None = None, refresh: bool = True):
+    """(kb, diagnostics) for `data_dir`, from the cache when it is fresh; else read from the
+    sources and (`refresh`) compiled into a new cache. A command that reads every record
+    once (`site`) passes refresh=False: compiling a cache it would not use costs more than
+    the rest of its work."""
     if use_cache is None:
         use_cache = not os.environ.get("TREATYKB_NO_CACHE")
     data_dir = str(data_dir)
@@ -121,14 +124,14 @@ def open_kb(data_dir: str, *, use_cache: bool | None = None):
             if stale is None:  # fresh: every later read in one read transaction (one snapshot,
                 conn.execute("BEGIN")  # and SQLite's lock and journal checks once, not per query)
                 return StoredKB(conn), _stored_diags(conn)
-            if not dir_diags:
+            if not dir_diags and refresh:
                 done = _incremental(path, files, kinds, stale, conn)
                 if done is not None:
                     return done
-            return _rebuild(data_dir, files, kinds, dir_diags, conn, write=True, stale=stale)
+            return _rebuild(data_dir, files, kinds, dir_diags, conn, write=refresh, stale=stale)
         except sqlite3.DatabaseError:
             conn.close()  # corrupt or truncated: rebuild from the sources
-    return _rebuild(data_dir, files, kinds, dir_diags, None, write=True)
+    return _rebuild(data_dir, files, kinds, dir_diags, None, write=refresh)
 
 
 def _storable(data_dir: str, files) -> bool:
