@@ -665,7 +665,8 @@ def _raise_exit(signum, frame):
 def row_crc(*parts) -> int:
     """The checksum stored with a row and verified when it is read: damage inside a row
     (a zeroed run of bytes in a label, an id, a record) that SQLite itself cannot see."""
-    return zlib.crc32("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8", "surrogatepass"))
+    text = "\x1f".join([p if p.__class__ is str else ("" if p is None else str(p)) for p in parts])
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
 def _verified(crc, *parts) -> None:
