@@ -1,7 +1,7 @@
 """A synthetic treatykb knowledge base of any size, deterministic for a seed.
 
     python bench/generate.py OUT_DIR --records 100000 [--seed 1]
-    python bench/generate.py OUT_DIR --records 50000 --shape thread|crowd|active
+    python bench/generate.py OUT_DIR --records 50000 --shape thread|crowd|figures|active
 
 Proportions follow the bundled KB (sources 42%, events 27%, claims 18%,
 people 6%, systems 3%, parties 2.5%, treaties 1.4%); every kind has the
@@ -187,7 +187,9 @@ def shaped(out: str | os.PathLike, shape: str, n: int) -> int:
     """A KB of one extreme shape (issue 16), n records of it besides a tiny base:
     `thread`, one chain of n claims each answering the one before (`thread claim-0`);
     `crowd`, n claims about one system, every tenth answering the one before it
-    (`claims 9M729`); `active`, one party in n events (`timeline russia`)."""
+    (`claims 9M729`); `figures`, n range figures about one system from two claimants, none
+    contradicting another (`claims 9M729`: every pair is a candidate for an all-pairs
+    comparison); `active`, one party in n events (`timeline russia`)."""
     out = Path(out)
     for rel, text in (("sources/base.yaml", BASE), ("parties/base.yaml", PARTIES), ("systems/base.yaml", SYSTEM)):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -203,9 +205,10 @@ def shaped(out: str | os.PathLike, shape: str, n: int) -> int:
                              f"  participants: [russia]\n  sources: [src-0]\n")
                 continue
             answers = i > 0 and (shape == "thread" or i % 10 == 0)
+            topic = "range\n  value: {gt: %d, unit: km}" % (500 + i % 97) if shape == "figures" else "characterisation"
             items.append(f"- id: claim-{i}\n  claimant: {('russia', 'united-states')[i % 2]}\n  asserted: {date}\n"
-                         f"  subject: 9m729\n  topic: characterisation\n  stance: asserts\n"
-                         + (f"  responds_to: [claim-{i - 1}]\n" if answers else "")
+                         f"  subject: 9m729\n  topic: {topic}\n  stance: asserts\n"
+                         + (f"  responds_to: [claim-{i - 1}]\n" if answers and shape != "figures" else "")
                          + f"  summary: Statement {i}.\n  sources: [src-0]\n")
         (out / folder / f"{folder}-{f // 1000:05d}.yaml").write_text("".join(items), encoding="utf-8")
     return n + 4
@@ -216,8 +219,8 @@ def main() -> None:
     ap.add_argument("out")
     ap.add_argument("--records", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--shape", choices=("mixed", "thread", "crowd", "active"), default="mixed",
-                    help="mixed: the bundled KB's proportions; thread, crowd, active: see shaped()")
+    ap.add_argument("--shape", choices=("mixed", "thread", "crowd", "figures", "active"), default="mixed",
+                    help="mixed: the bundled KB's proportions; the others: see shaped()")
     a = ap.parse_args()
     if a.shape != "mixed":
         print(f"{shaped(a.out, a.shape, a.records)} records in {a.out} ({a.shape})")

@@ -31,6 +31,7 @@ BIG = os.environ.get("BENCH_KB", "/tmp/treatykb-100k")
 COLD = os.path.join(os.environ.get("TMPDIR", "/tmp"), "treatykb-bench-cold-cache")
 THREAD = os.environ.get("BENCH_THREAD_KB", "/tmp/treatykb-thread-50k")
 CROWD = os.environ.get("BENCH_CROWD_KB", "/tmp/treatykb-crowd-50k")
+FIGURES = os.environ.get("BENCH_FIGURES_KB", "/tmp/treatykb-figures-50k")
 SITE = os.path.join(os.environ.get("TMPDIR", "/tmp"), "treatykb-bench-site")
 
 PRESETS = {
@@ -57,9 +58,11 @@ PRESETS = {
     "terminal": (f"script -qc '{TKB} timeline INF -f tsv' /dev/null",
                  f"script -qc '{TKB} timeline INF --no-pager' /dev/null", 1.5),
     # issue 16 (named only): a 50,000-reply chain and 50,000 claims about one system, each answered
-    # (warm) within 5x a check of the same KB; make them with bench/generate.py --shape thread|crowd
+    # (and 50,000 range figures) answered (warm) within 5x a check of the same KB; make them with
+    # bench/generate.py --shape thread|crowd|figures
     "thread-50k": (f"{TKB} check --data {THREAD}", f"{TKB} thread claim-0 -f json --data {THREAD}", 5.0),
     "crowd-50k": (f"{TKB} check --data {CROWD}", f"{TKB} claims 9M729 -f json --data {CROWD}", 5.0),
+    "figures-50k": (f"{TKB} check --data {FIGURES}", f"{TKB} claims 9M729 -f json --data {FIGURES}", 5.0),
     # issue 17: the whole bundled site builds in at most 5x a check of the bundled KB, both warm
     # (the check then reads its stored diagnostics) and both cold (no cache: every YAML file read)
     "site": (f"{TKB} check", f"{TKB} site -o {SITE}", 5.0),
@@ -109,7 +112,7 @@ def main() -> None:
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # bytecode as users get it
     env["COLUMNS"] = "120"
-    scale = {"check", "events", "first", "warm-big", "edit", "batch", "thread-50k", "crowd-50k"}
+    scale = {"check", "events", "first", "warm-big", "edit", "batch", "thread-50k", "crowd-50k", "figures-50k"}
     default = [] if args.cmds else sorted(set(PRESETS) - scale)  # scale presets only when named
     jobs = [(name, *_fill(PRESETS[name])) for name in (args.preset or default)]
     if args.cmds:

@@ -330,15 +330,25 @@ def test_dispute_candidates_find_every_contradicting_pair():
     from treatykb.query import _candidate_pairs, _conflict
 
     rnd = random.Random(3)
-    for _ in range(2000):
-        n = rnd.randint(0, 9)
+    for _ in range(4000):
+        n = rnd.randint(0, 12)
         members = []
         for i in range(n):
-            m = {"id": f"c{i}", "claimant": rnd.choice("ab"), "stance": rnd.choice(["asserts", "denies"])}
-            if rnd.random() < 0.4:
+            m = {"id": f"c{i}", "claimant": rnd.choice("abc"), "stance": rnd.choice(["asserts", "denies"])}
+            if rnd.random() < 0.3:
                 m["verdict"] = rnd.choice(["violation", "compliance"])
-            if rnd.random() < 0.4:
-                m["value"] = {rnd.choice(["gt", "lt", "value"]): rnd.choice([400, 500, 600]), "unit": "km"}
+            if rnd.random() < 0.6:
+                unit = rnd.choice(["km", "km", "mi", "warheads"])
+                ops = rnd.sample(["gt", "ge", "lt", "le"], rnd.randint(1, 2)) if rnd.random() < 0.7 else ["value"]
+                if set(ops) in ({"gt", "ge"}, {"lt", "le"}):
+                    ops = ops[:1]
+                m["value"] = {op: rnd.choice([400, 500, 600]) for op in ops} | {"unit": unit}
+                if "gt" in m["value"] and "lt" in m["value"] and m["value"]["gt"] >= m["value"]["lt"]:
+                    m["value"] = {"value": 500, "unit": unit}
+            if rnd.random() < 0.2:
+                m["treaty"] = rnd.choice(["inf", "start"])
+            if rnd.random() < 0.2:
+                m["holds"] = rnd.choice(["2011", "2023", "2011-05"])
             if i and rnd.random() < 0.5:
                 m["responds_to"] = [f"c{rnd.randrange(n)}"]
             members.append(m)

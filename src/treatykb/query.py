@@ -254,16 +254,18 @@ def disputes_among(kb: BaseKB, claim_ids) -> dict[str, list[str]]:
 
 def _candidate_pairs(members: list[dict]):
     """The pairs (i < j) that `_conflict` can find contradicting: both with verdicts, both
-    with values, or one answering the other; any other pair never contradicts, so a
-    group of thousands of plain statements costs its replies, not all its pairs."""
+    with values whose intervals can contradict, or one answering the other; any other pair
+    never contradicts, so a group of thousands of plain statements costs its replies, and
+    one of thousands of figures costs the contradicting pairs, not all its pairs."""
     verdicts = [n for n, m in enumerate(members) if m.get("verdict")]
     values = [n for n, m in enumerate(members) if m.get("value")]
     has_v = set(verdicts)
-    for group, skip in ((verdicts, None), (values, has_v)):
-        for x, i in enumerate(group):
-            for j in group[x + 1:]:
-                if skip is None or not (i in skip and j in skip):
-                    yield i, j
+    for x, i in enumerate(verdicts):
+        for j in verdicts[x + 1:]:
+            yield i, j
+    for i, j in _value_pairs(members, values):
+        if not (i in has_v and j in has_v):  # two verdicts are compared as verdicts
+            yield i, j
     has_q = set(values)
     index = {m["id"]: n for n, m in enumerate(members)}
     seen = set()
@@ -277,6 +279,72 @@ def _candidate_pairs(members: list[dict]):
                 continue
             seen.add((i, j))
             yield i, j
+
+
+def _value_pairs(members: list[dict], values: list[int]):
+    """Pairs (i < j) of claims with figures that `_conflict` may find contradicting: other
+    claimants, the same dimension, and intervals disjoint (same stance) or overlapping
+    (opposite stances), touching ones included. Found by sorting the intervals and sweeping:
+    the cost follows the pairs found (each group of one claimant is passed over whole)."""
+    inf = float("inf")
+    items = []
+    for n in values:
+        iv = quantity_interval(members[n]["value"])
+        items.append((-inf if iv.lo is None else iv.lo, inf if iv.hi is None else iv.hi, n,
+                      (iv.dimension, members[n]["stance"]), members[n]["claimant"]))
+    seen: set[tuple[int, int]] = set()
+    for i, j in _disjoint_sweep(items) + _overlap_sweep(items):
+        pair = (i, j) if i < j else (j, i)
+        if i != j and pair not in seen:
+            seen.add(pair)
+            yield pair
+
+
+def _by_claimant(pool: dict, key, claimant, n: int) -> None:
+    pool.setdefault(key, {}).setdefault(claimant, {})[n] = None
+
+
+def _others(pool: dict, key, claimant):
+    """Every item in pool[key] of a claimant other than `claimant` (a whole group skipped at once)."""
+    for who, group in pool.get(key, {}).items():
+        if who != claimant:
+            yield from group
+
+
+def _disjoint_sweep(items: list[tuple]) -> list[tuple[int, int]]:
+    """Same dimension and stance, other claimants, b ending where a starts or before."""
+    by_hi = sorted(items, key=lambda it: it[1])
+    ended: dict = {}
+    out: list[tuple[int, int]] = []
+    k = 0
+    for lo, _hi, n, key, who in sorted(items, key=lambda it: it[0]):
+        while k < len(by_hi) and by_hi[k][1] <= lo:
+            _by_claimant(ended, by_hi[k][3], by_hi[k][4], by_hi[k][2])
+            k += 1
+        out.extend((m, n) for m in _others(ended, key, who))
+    return out
+
+
+def _overlap_sweep(items: list[tuple]) -> list[tuple[int, int]]:
+    """Same dimension, opposite stances, other claimants, intervals sharing a point or touching."""
+    import heapq
+
+    active: dict = {}
+    ends: list[tuple] = []
+    out: list[tuple[int, int]] = []
+    for lo, hi, n, key, who in sorted(items, key=lambda it: it[0]):
+        while ends and ends[0][0] < lo:
+            _, m, mkey, mwho = heapq.heappop(ends)
+            group = active[mkey][mwho]
+            del group[m]
+            if not group:
+                del active[mkey][mwho]
+        dim, stance = key
+        for other in {x[1] for x in active if x[0] == dim and x[1] != stance}:
+            out.extend((m, n) for m in _others(active, (dim, other), who))
+        _by_claimant(active, key, who, n)
+        heapq.heappush(ends, (hi, n, key, who))
+    return out
 
 
 def claim_row(kb: BaseKB, c: dict, disputed_by: list[str] | None = None) -> dict:
