@@ -271,9 +271,10 @@ def test_a_damaged_cache_heals_on_the_same_run(kbdir, tmp_path, cmd):
 
 
 def test_two_hundred_queries_racing_atomic_saves_never_crash(kbdir, tmp_path):
-    """Issue 16: 200 real processes query while an editor saves a claims file atomically every
-    10 ms, switching between two valid versions. Every answer is a whole, valid JSON answer of
-    one version or the other (stale but consistent, or new), never a crash."""
+    """Issue 16: 200 real processes (`claims` and `related`, which crashed in 5-18% of runs)
+    query while an editor saves a claims file atomically every 10 ms, switching between two
+    valid versions. Every answer is whole, of one version or the other (stale but consistent,
+    or new), never a crash."""
     import json
     import subprocess
     import sys
@@ -295,12 +296,14 @@ def test_two_hundred_queries_racing_atomic_saves_never_crash(kbdir, tmp_path):
             n += 1
             stop.wait(0.01)
 
-    cmd = [str(Path(sys.executable).with_name("treatykb")), "claims", "9M729", "-f", "json", "--data", str(kbdir)]
+    exe = str(Path(sys.executable).with_name("treatykb"))
+    claims = [exe, "claims", "9M729", "-f", "json", "--data", str(kbdir)]
+    related = [exe, "related", "9M729", "--depth", "2", "-f", "tsv", "--data", str(kbdir)]  # the issue's crash
     env = dict(os.environ, TREATYKB_CACHE_DIR=str(tmp_path / "cache"))
 
-    def query_once(_):
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
-        return p.returncode, p.stdout, p.stderr
+    def query_once(n):
+        p = subprocess.run(claims if n % 2 else related, capture_output=True, text=True, env=env, timeout=120)
+        return (p.returncode, p.stdout, p.stderr) if n % 2 else (p.returncode, "", p.stderr)
 
     saver = threading.Thread(target=save_forever)
     saver.start()
@@ -313,7 +316,7 @@ def test_two_hundred_queries_racing_atomic_saves_never_crash(kbdir, tmp_path):
     bad = [(rc, err[-300:]) for rc, out, err in results if rc != 0]
     assert bad == []
     seen = set()
-    for _, out, _ in results:
+    for _, out, _ in results[1::2]:
         ids = {r["id"] for r in json.loads(out)}
         seen.add("zz-race" in ids)
         assert ids - {"zz-race"}  # the other claims are always there
