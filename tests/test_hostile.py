@@ -301,3 +301,21 @@ def test_file_names_that_are_not_utf8(tmp_path):
         assert p.returncode == 1 and "Traceback" not in out and "bad\\udcc3(.yaml" in out, out
     p = _strict_run(["claims", "9M729", "--data", str(root)], tmp_path)
     assert p.returncode == 1 and b"error[yaml-syntax]" in p.stderr and b"internal error" not in p.stderr
+
+
+def test_a_huge_sparse_file_after_the_cache_is_refused_unread(tmp_path):
+    """A 3 GiB sparse `*.yaml` written after the cache was built: the freshness check used to
+    read it whole (21 s, 3 GiB) before calling it too large. Now every query says too-large,
+    under a 1 GiB address-space limit, without reading it."""
+    import shutil
+
+    root = tmp_path / "kb"
+    shutil.copytree(MINI, root)
+    env = dict(os.environ, TREATYKB_CACHE_DIR=str(tmp_path / "cache"))
+    args = CMD + ["claims", "9M729", "-f", "json", "--data", str(root)]
+    assert subprocess.run(args, env=env, capture_output=True, timeout=60).returncode == 0  # builds the cache
+    with open(root / "parties" / "zz-huge.yaml", "wb") as f:
+        f.truncate(3 << 30)
+    for _ in range(2):
+        p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, preexec_fn=_limits)
+        assert p.returncode == 1 and "error[too-large]" in p.stderr and "Traceback" not in p.stderr
