@@ -4,9 +4,10 @@ Owns: which pages exist (index, search, one per treaty, party, person, system, c
 hand-written event and source), their stable addresses (`<kind>/<id>.html`, from ids,
 so a cited page keeps working across rebuilds), their markup and the Content-Security-
 Policy every page carries (no remote content; only the page's own inline style and the
-search page's own inline script, pinned by hash).
+search page's own inline script, pinned by hash), and putting a whole site in place
+(built beside the target, unchanged pages hard-linked, swapped in at once).
 Does not own: the answers shown (`query`, `analysis`, `membership`), the pictures
-(`pictures`), or writing files atomically (`cli`).
+(`pictures`), or which KB is used (`cli`).
 Every text from a record goes through `_e` (inert and HTML-escaped); only http(s)
 addresses become outbound links.
 """
