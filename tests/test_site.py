@@ -297,3 +297,16 @@ def test_a_site_build_reads_the_sources_when_no_cache_is_fresh_and_compiles_none
                    env=env, capture_output=True, timeout=120, check=True)  # a query compiles it
     assert list(cache.glob("*.sqlite"))
     assert subprocess.run(args, env=env, capture_output=True, timeout=120).returncode == 0
+
+
+@pytest.mark.parametrize("where", ["inside", "over", "above"])
+def test_a_site_is_never_written_into_or_over_the_knowledge_base(tmp_path, where):
+    """No command writes into the data directory: a site folder inside the KB, the KB itself, or a
+    folder holding the KB is refused with one clear line, and nothing is written."""
+    kb = tmp_path / "work" / "kb"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", kb)
+    out = {"inside": kb / "public", "over": kb, "above": tmp_path / "work"}[where]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    r = _build(out, data=str(kb))
+    assert r.returncode == 2 and "into or over the knowledge base" in r.stderr and r.stderr.count("\n") == 1
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

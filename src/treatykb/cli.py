@@ -955,8 +955,14 @@ def site(
 
     Example: treatykb site -o public && xdg-open public/index.html
     """
+    from .kb import resolve_data_dir
     from .site import SiteError, write_tree
 
+    records = os.path.realpath(resolve_data_dir(data))
+    target = os.path.realpath(output)
+    if os.path.commonpath([records, target]) in (records, target):
+        raise Fail(ExitCode.USAGE, f"the site would be written into or over the knowledge base ({records}); "
+                                   "choose a folder outside it")
     kb = _kb(data, as_of, known_at, refresh=False)
     try:
         n = write_tree(kb, output)
