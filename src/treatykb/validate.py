@@ -19,6 +19,7 @@ import gc
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import yamlio
 from .files import MAX_FILE_BYTES, find_files, read_bytes  # noqa: F401 (re-exported)
@@ -46,8 +47,10 @@ URL_RE = re.compile(r"^https?://[^\s]+$")
 MAX_TEXT = 100_000
 
 
-@dataclass
-class PendingRef:
+class PendingRef(NamedTuple):
+    """A reference to resolve once every file is read (a tuple: there are hundreds of
+    thousands at scale, made with `_ref`, tuple.__new__ without Python-level code)."""
+
     path: str
     line: int
     col: int
@@ -55,6 +58,9 @@ class PendingRef:
     field: str  # dotted field name, e.g. "claimant" or "roles.party"
     target: str
     kinds: tuple[str, ...] | None
+
+
+_tuple_new = tuple.__new__
 
 
 @dataclass
@@ -165,10 +171,13 @@ def _clean_map(ctx, path, m: Map, spec: dict, out: dict, owner: str, prefix: str
             ctx.diags.append(Diagnostic(
                 path, kp[0], kp[1], "error", "unknown-field",
                 f"unknown field '{key}' in {what}{_suggest(key, spec)}"))
-    for name, f in spec.items():
-        if name not in m or m[name] is None or m[name] == "" and f.type != "text":
-            if f.required:
-                if f.type == "sources":
+    pos = out["_pos"] if not prefix else None
+    vpos = m.vpos
+    for name, f, t, required in _fields(spec):
+        value = m.get(name)
+        if value is None or value == "" and t != "text":
+            if required:
+                if t == "sources":
                     ctx.diags.append(Diagnostic(path, m.at[0], m.at[1], "error", "no-source",
                                                 f"{_rec_name(kind, owner, prefix)} has no sources"))
                 else:
@@ -176,15 +185,25 @@ def _clean_map(ctx, path, m: Map, spec: dict, out: dict, owner: str, prefix: str
                         path, m.at[0], m.at[1], "error", "missing-field",
                         f"{_rec_name(kind, owner, prefix)} lacks required field '{prefix}{name}'"))
             continue
-        value = m[name]
-        if isinstance(value, Bad):
+        if value.__class__ is Bad:
             continue
-        at = m.vpos[name]
-        cleaned = _clean(ctx, path, value, at, f, owner, prefix + name, kind)
+        at = vpos[name]
+        cleaned = _CLEANERS[t](ctx, path, value, at, f, owner, prefix + name if prefix else name, kind)
         if cleaned is not _INVALID:
             out[name] = cleaned
-            if not prefix:
-                out["_pos"][name] = at
+            if pos is not None:
+                pos[name] = at
+
+
+_FIELDS: dict[int, list] = {}
+
+
+def _fields(spec: dict) -> list:
+    """(name, F, type, required) of a schema mapping, worked out once per mapping."""
+    got = _FIELDS.get(id(spec))
+    if got is None:
+        got = _FIELDS[id(spec)] = [(name, f, f.type, f.required) for name, f in spec.items()]
+    return got
 
 
 def _rec_name(kind, owner, prefix):
@@ -221,103 +240,133 @@ def _text(ctx, path, value, at, fname):
 
 
 def _clean(ctx: Context, path: str, value, at, f: F, owner: str, fname: str, kind: str):
-    t = f.type
-    if t == "text":
-        v = _text(ctx, path, value, at, fname)
-        if v is not _INVALID and not v.strip():
-            if f.required:
-                return _err(ctx, path, at, "missing-field", f"'{fname}' is empty")
-            return _INVALID
-        return v
-    if t in ("id", "wikidata", "iso", "iso3", "url", "date", "enum", "ref"):
-        if not isinstance(value, str):
-            return _err(ctx, path, at, "wrong-type", f"'{fname}' must be text, not {_describe(value)}")
-        value = value.strip()
-    if t == "id":
-        if not ID_RE.match(value):
-            hint = value.lower().replace(" ", "-")
-            hint = f" (e.g. '{hint}')" if ID_RE.match(hint) else ""
-            return _err(ctx, path, at, "bad-id",
-                        f"id '{value}' must be lowercase letters, digits, '-', '.', '_'{hint}")
+    return _CLEANERS[f.type](ctx, path, value, at, f, owner, fname, kind)
+
+
+def _clean_text(ctx, path, value, at, f, owner, fname, kind):
+    v = _text(ctx, path, value, at, fname)
+    if v is not _INVALID and not v.strip():
+        if f.required:
+            return _err(ctx, path, at, "missing-field", f"'{fname}' is empty")
+        return _INVALID
+    return v
+
+
+def _plain(ctx, path, value, at, fname):
+    """A scalar field's text, stripped; _INVALID (reported) when it is not text."""
+    if value.__class__ is not str:
+        return _err(ctx, path, at, "wrong-type", f"'{fname}' must be text, not {_describe(value)}")
+    return value.strip()
+
+
+def _clean_id(ctx, path, value, at, f, owner, fname, kind):
+    value = _plain(ctx, path, value, at, fname)
+    if value is _INVALID or ID_RE.match(value):
         return value
-    if t == "wikidata":
-        if not QID_RE.match(value):
-            return _err(ctx, path, at, "bad-value", f"'{fname}' must be a Wikidata QID like Q42, not '{value}'")
+    hint = value.lower().replace(" ", "-")
+    hint = f" (e.g. '{hint}')" if ID_RE.match(hint) else ""
+    return _err(ctx, path, at, "bad-id", f"id '{value}' must be lowercase letters, digits, '-', '.', '_'{hint}")
+
+
+def _pattern(regex, what: str):
+    def clean(ctx, path, value, at, f, owner, fname, kind):
+        value = _plain(ctx, path, value, at, fname)
+        if value is _INVALID or regex.match(value):
+            return value
+        return _err(ctx, path, at, "bad-value", f"'{fname}' must be {what}, not '{value}'")
+    return clean
+
+
+def _clean_url(ctx, path, value, at, f, owner, fname, kind):
+    value = _plain(ctx, path, value, at, fname)
+    if value is _INVALID:
         return value
-    if t == "iso":
-        if not ISO_RE.match(value):
-            return _err(ctx, path, at, "bad-value",
-                        f"'{fname}' must be a two-letter ISO 3166-1 code like 'NO', not '{value}'")
+    if not URL_RE.match(value):
+        return _err(ctx, path, at, "bad-value", f"'{fname}' must be an http(s) URL, not '{value}'")
+    return _text(ctx, path, value, at, fname)
+
+
+def _clean_date(ctx, path, value, at, f, owner, fname, kind):
+    value = _plain(ctx, path, value, at, fname)
+    if value is _INVALID:
         return value
-    if t == "iso3":
-        if not ISO3_RE.match(value):
-            return _err(ctx, path, at, "bad-value",
-                        f"'{fname}' must be an ISO 3166-1 alpha-3 code like 'NOR' (ISO 3166-3 like "
-                        f"'SUHH' for a former state), not '{value}'")
+    try:
+        parse_date(value)
+    except ValueError as e:
+        return _err(ctx, path, at, "bad-date", f"'{fname}': {e}")
+    return value
+
+
+def _clean_enum(ctx, path, value, at, f, owner, fname, kind):
+    value = _plain(ctx, path, value, at, fname)
+    if value is _INVALID or value in f.values:
         return value
-    if t == "url":
-        if not URL_RE.match(value):
-            return _err(ctx, path, at, "bad-value", f"'{fname}' must be an http(s) URL, not '{value}'")
-        return _text(ctx, path, value, at, fname)
-    if t == "date":
-        try:
-            parse_date(value)
-        except ValueError as e:
-            return _err(ctx, path, at, "bad-date", f"'{fname}': {e}")
+    return _err(ctx, path, at, "bad-value",
+                f"'{fname}' is '{value}', not one of: {', '.join(f.values)}{_suggest(value, f.values)}")
+
+
+def _clean_ref(ctx, path, value, at, f, owner, fname, kind):
+    value = _plain(ctx, path, value, at, fname)
+    if value is _INVALID:
         return value
-    if t == "enum":
-        if value not in f.values:
-            return _err(ctx, path, at, "bad-value",
-                        f"'{fname}' is '{value}', not one of: {', '.join(f.values)}"
-                        f"{_suggest(value, f.values)}")
-        return value
-    if t == "ref":
-        if not ID_RE.match(value):
-            return _err(ctx, path, at, "bad-ref", f"'{fname}' must be a record id, not '{value}'")
-        ctx.refs.append(PendingRef(path, at[0], at[1], owner, fname, value, f.target))
-        return value
-    if t in ("texts", "refs", "enums", "objects"):
-        if not isinstance(value, Seq):
-            hint = f" (write [{value}])" if isinstance(value, str) else ""
-            return _err(ctx, path, at, "wrong-type",
-                        f"'{fname}' must be a list, not {_describe(value)}{hint}")
-        inner = {"texts": F("text"), "refs": F("ref", target=f.target),
-                 "enums": F("enum", values=f.values), "objects": F("object", spec=f.spec)}[t]
-        out = []
-        for i, item in enumerate(value):
-            if isinstance(item, Bad):
-                continue
-            if item is None:
-                _err(ctx, path, value.vpos[i], "wrong-type", f"'{fname}' has an empty item")
-                continue
-            c = _clean(ctx, path, item, value.vpos[i], inner, owner, fname, kind)
-            if c is not _INVALID:
-                out.append(c)
-        if t == "objects" and f.spec and "id" in f.spec:
-            seen = set()
-            for i, o in enumerate(out):
-                if o.get("id") in seen:
-                    _err(ctx, path, value.vpos[i], "duplicate-id",
-                         f"'{fname}' id '{o['id']}' is used twice in {kind} '{owner}'")
-                seen.add(o.get("id"))
-        return out
-    if t == "object":
-        if not isinstance(value, Map):
-            return _err(ctx, path, at, "wrong-type", f"'{fname}' must be a mapping, not {_describe(value)}")
-        obj: dict = {"_pos": {}}
-        _clean_map(ctx, path, value, f.spec, obj, owner, fname + ".", kind)
-        obj.pop("_pos")
-        if "from" in obj and "to" in obj:
-            a, b = parse_date(obj["from"]), parse_date(obj["to"])
-            if b.hi < a.lo:
-                _err(ctx, path, value.vpos["to"], "date-order",
-                     f"'{fname}' ends ({obj['to']}) before it starts ({obj['from']})")
-        return obj
-    if t == "quantity":
-        return _quantity(ctx, path, value, at, fname)
-    if t == "sources":
-        return _sources(ctx, path, value, at, owner, fname, kind)
-    raise AssertionError(f"unknown field type {t}")  # pragma: no cover - schema bug
+    if not ID_RE.match(value):
+        return _err(ctx, path, at, "bad-ref", f"'{fname}' must be a record id, not '{value}'")
+    ctx.refs.append(_tuple_new(PendingRef, (path, at[0], at[1], owner, fname, value, f.target)))
+    return value
+
+
+_INNER: dict[int, F] = {}
+
+
+def _inner(f: F) -> F:
+    """The item type of a list field (made once per field)."""
+    got = _INNER.get(id(f))
+    if got is None:
+        got = _INNER[id(f)] = {"texts": F("text"), "refs": F("ref", target=f.target),
+                               "enums": F("enum", values=f.values), "objects": F("object", spec=f.spec)}[f.type]
+    return got
+
+
+def _clean_list(ctx, path, value, at, f, owner, fname, kind):
+    if value.__class__ is not Seq:
+        hint = f" (write [{value}])" if isinstance(value, str) else ""
+        return _err(ctx, path, at, "wrong-type", f"'{fname}' must be a list, not {_describe(value)}{hint}")
+    inner = _inner(f)
+    clean = _CLEANERS[inner.type]
+    out = []
+    for i, item in enumerate(value):
+        if item.__class__ is Bad:
+            continue
+        if item is None:
+            _err(ctx, path, value.vpos[i], "wrong-type", f"'{fname}' has an empty item")
+            continue
+        c = clean(ctx, path, item, value.vpos[i], inner, owner, fname, kind)
+        if c is not _INVALID:
+            out.append(c)
+    if f.type == "objects" and f.spec and "id" in f.spec:
+        seen = set()
+        for i, o in enumerate(out):
+            if o.get("id") in seen:
+                _err(ctx, path, value.vpos[i], "duplicate-id",
+                     f"'{fname}' id '{o['id']}' is used twice in {kind} '{owner}'")
+            seen.add(o.get("id"))
+    return out
+
+
+def _clean_object(ctx, path, value, at, f, owner, fname, kind):
+    if value.__class__ is not Map:
+        return _err(ctx, path, at, "wrong-type", f"'{fname}' must be a mapping, not {_describe(value)}")
+    obj: dict = {"_pos": {}}
+    _clean_map(ctx, path, value, f.spec, obj, owner, fname + ".", kind)
+    obj.pop("_pos")
+    if any(required and name not in obj for name, _f, _t, required in _fields(f.spec)):
+        return _INVALID  # reported; what reads the object may rely on its required fields
+    if "from" in obj and "to" in obj:
+        a, b = parse_date(obj["from"]), parse_date(obj["to"])
+        if b.hi < a.lo:
+            _err(ctx, path, value.vpos["to"], "date-order",
+                 f"'{fname}' ends ({obj['to']}) before it starts ({obj['from']})")
+    return obj
 
 
 def _quantity(ctx, path, value, at, fname):
@@ -414,7 +463,7 @@ def _sources(ctx, path, value, at, owner, fname, kind):
         if not ID_RE.match(sid):
             _err(ctx, path, sid_at, "bad-ref", f"source '{sid}' is not a valid id")
             continue
-        ctx.refs.append(PendingRef(path, sid_at[0], sid_at[1], owner, fname, sid, ("source",)))
+        ctx.refs.append(_tuple_new(PendingRef, (path, sid_at[0], sid_at[1], owner, fname, sid, _SOURCE_KINDS)))
         cite = {"source": sid}
         if item_map is not None:
             for key in ("quote", "page"):
@@ -426,6 +475,24 @@ def _sources(ctx, path, value, at, owner, fname, kind):
     if not out and not any(d.path == path and d.line == at[0] for d in ctx.diags[-3:]):
         _err(ctx, path, at, "no-source", f"{kind} '{owner}' has no sources")
     return out
+
+
+_CLEANERS = {
+    "text": _clean_text,
+    "id": _clean_id,
+    "wikidata": _pattern(QID_RE, "a Wikidata QID like Q42"),
+    "iso": _pattern(ISO_RE, "a two-letter ISO 3166-1 code like 'NO'"),
+    "iso3": _pattern(ISO3_RE, "an ISO 3166-1 alpha-3 code like 'NOR' (ISO 3166-3 like 'SUHH' for a former state)"),
+    "url": _clean_url,
+    "date": _clean_date,
+    "enum": _clean_enum,
+    "ref": _clean_ref,
+    "texts": _clean_list, "refs": _clean_list, "enums": _clean_list, "objects": _clean_list,
+    "object": _clean_object,
+    "quantity": lambda ctx, path, value, at, f, owner, fname, kind: _quantity(ctx, path, value, at, fname),
+    "sources": lambda ctx, path, value, at, f, owner, fname, kind: _sources(ctx, path, value, at, owner, fname, kind),
+}
+_SOURCE_KINDS = ("source",)
 
 
 # --------------------------------------------------------------------------
