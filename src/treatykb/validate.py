@@ -519,25 +519,27 @@ def check_duplicate_ids(ctx: Context) -> list[Diagnostic]:
 def check_refs(ctx: Context) -> list[Diagnostic]:
     out = []
     ids = ctx.ids
-    by_kind: dict[str, list[str]] = {}
-    for rid, rec in ids.items():
-        by_kind.setdefault(rec["_kind"], []).append(rid)
-    for r in ctx.refs:
-        target = ids.get(r.target)
-        kinds = r.kinds
+    by_kind: dict[str, list[str]] | None = None
+    for path, line, col, owner, fname, target, kinds in ctx.refs:
+        rec = ids.get(target)
+        if rec is not None and (kinds is None or rec["_kind"] in kinds) and target != owner:
+            continue  # the common case: a reference to an existing record of a kind it may name
         what = " or ".join(kinds) if kinds else "record"
-        if target is None:
+        if rec is None:
+            if by_kind is None:
+                by_kind = {}
+                for rid, r in ids.items():
+                    by_kind.setdefault(r["_kind"], []).append(rid)
             pool = [i for k in (kinds or by_kind) for i in by_kind.get(k, ())]
-            out.append(Diagnostic(r.path, r.line, r.col, "error", "unknown-ref",
-                                  f"{r.field} '{r.target}' is not {_article(what)} {what} id"
-                                  f"{_suggest(r.target, pool)}"))
-        elif kinds and target["_kind"] not in kinds:
-            out.append(Diagnostic(r.path, r.line, r.col, "error", "wrong-ref-kind",
-                                  f"{r.field} '{r.target}' is {_article(target['_kind'])} {target['_kind']}, "
+            out.append(Diagnostic(path, line, col, "error", "unknown-ref",
+                                  f"{fname} '{target}' is not {_article(what)} {what} id{_suggest(target, pool)}"))
+        elif kinds and rec["_kind"] not in kinds:
+            out.append(Diagnostic(path, line, col, "error", "wrong-ref-kind",
+                                  f"{fname} '{target}' is {_article(rec['_kind'])} {rec['_kind']}, "
                                   f"not {_article(what)} {what}"))
-        elif r.target == r.owner:
-            out.append(Diagnostic(r.path, r.line, r.col, "error", "self-reference",
-                                  f"{r.field} of '{r.owner}' refers to the record itself"))
+        else:
+            out.append(Diagnostic(path, line, col, "error", "self-reference",
+                                  f"{fname} of '{owner}' refers to the record itself"))
     return out
 
 
@@ -635,7 +637,16 @@ def check_source_quality(ctx: Context) -> list[Diagnostic]:
     government's claim cited only through another state's state media."""
     out = []
     ids = ctx.ids
+    # both warnings need every cited source to be weak (or state media): a record whose first
+    # citation is a source of another type is passed over at once
+    sources = {rid: r.get("type") for rid, r in ids.items() if r["_kind"] == "source"}
     for rec in ids.values():
+        first = next(iter(rec.get("sources", ())), None)
+        if first is None:
+            continue
+        typ = sources.get(first["source"], "?")
+        if typ != "?" and typ not in WEAK_SOURCE_TYPES and typ != "state-media":
+            continue
         if rec["_kind"] in ("source", "ledger") or "ledger" in rec:
             continue  # ledger rows are judged by their ledger's sources
         cites: list[dict] = [s for s in (ids.get(c["source"]) for c in rec.get("sources", ()))
