@@ -338,13 +338,14 @@ def test_a_fresh_cache_loads_a_bounded_number_of_errors_and_counts_the_rest(kbdi
     assert [d for d in first if d.severity == "error"][:STORED_ERRORS_SHOWN] == list(cached)
 
 
-@pytest.mark.parametrize("table,needle", [("cards", b"The US says the 9M729"), ("rel", b"us-range"),
+@pytest.mark.parametrize("table,needle", [("records", b"The US says the 9M729"), ("rel", b"us-range"),
                                           ("names", b"ssc-8")])
 def test_damage_inside_a_row_is_caught_by_its_checksum(kbdir, tmp_path, table, needle):
     """Bytes zeroed inside a row's text (a label, an id in a relation or a name) leave the file
-    well-formed: SQLite reads it without complaint. In a card the answer was silently wrong, run
-    after run (bench/corrupt.py found 2 such cases in 120 random zeroings); each row now carries
-    a checksum, so the damage is seen and the answer rebuilt on the same run."""
+    well-formed: SQLite reads it without complaint. In a card (now a record's label column) the
+    answer was silently wrong, run after run (bench/corrupt.py found 2 such cases in 120 random
+    zeroings); each row now carries a checksum, so the damage is seen and the answer rebuilt on
+    the same run."""
     import sqlite3
     import subprocess
     import sys

@@ -130,23 +130,36 @@ def name_keys(rec: dict) -> set[str]:
     return keys
 
 
+# per kind: (field name or nested path, relation) of every reference field, in schema order
+_RELS = {kind: [(path[0] if len(path) == 1 else path, f.relation) for path, f in fields]
+         for kind, fields in REL_FIELDS.items()}
+
+
 def relations_of(rec: dict, exists) -> list[tuple[str, str, str]]:
-    """The typed relations a record creates (targets filtered by `exists`)."""
-    out: list[tuple[str, str, str]] = []
+    """The typed relations a record creates (targets filtered by `exists`), each once,
+    in the order of the schema's fields."""
     rid, kind = rec["id"], rec["_kind"]
-    for path, f in REL_FIELDS[kind]:
-        for t in ref_values(rec, path):
-            out.append((rid, f.relation, t))
-    for cite in rec.get("sources", ()):
-        out.append((rid, "cites", cite["source"]))
-    if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS and rec.get("treaties"):
-        for p in rec.get("actors", ()):  # only the acting state gains a status, never a depositary
-            if exists(p) == "party":
-                out.append((p, "party-to", rec["treaties"][0]))  # the action's treaty is the first listed
     kept: dict[tuple[str, str, str], None] = {}
-    for r in out:
-        if exists(r[2]):
-            kept.setdefault(r)
+    for name, rel in _RELS[kind]:
+        if name.__class__ is str:
+            v = rec.get(name)
+            if v is None:
+                continue
+            targets = v if v.__class__ is list else (v,)
+        else:
+            targets = ref_values(rec, name)
+        for t in targets:
+            if exists(t):
+                kept[(rid, rel, t)] = None
+    for cite in rec.get("sources", ()):
+        t = cite["source"]
+        if exists(t):
+            kept[(rid, "cites", t)] = None
+    if kind == "event" and rec.get("kind") in MEMBERSHIP_ACTIONS and rec.get("treaties"):
+        treaty = rec["treaties"][0]  # the action's treaty is the first listed
+        for p in rec.get("actors", ()):  # only the acting state gains a status, never a depositary
+            if exists(p) == "party" and exists(treaty):
+                kept[(p, "party-to", treaty)] = None
     return list(kept)
 
 
