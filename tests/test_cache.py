@@ -437,3 +437,109 @@ def test_a_very_active_partys_timeline_reads_the_cache_in_batches(kbdir):
     rows = query.timeline(dated(kb), ["russia"])
     assert len([r for r in rows if r["id"].startswith("gen-")]) == 3000
     assert len(statements) < 60, len(statements)
+
+
+def _dump(path) -> dict:
+    """Every table of a cache but its build times, as sorted rows; a record's stored form
+    decoded (marshal's bytes for equal values may differ in how they share strings)."""
+    import marshal
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")]
+    out = {t: sorted(map(repr, conn.execute(f"SELECT * FROM {t}"))) for t in tables if t not in ("files", "records")}
+    out["records"] = sorted(repr((*row[:-2], marshal.loads(row[-2]))) for row in conn.execute("SELECT * FROM records"))
+    out["files"] = sorted(conn.execute("SELECT fid, path, size, hash FROM files"))
+    conn.close()
+    return out
+
+
+def test_the_writer_process_and_the_one_core_build_write_the_same_cache(kbdir, tmp_path):
+    """Issue 15: the cache is written by a child process while the files are read (two
+    cores); confined to one core, the same rows are written at the end in this process."""
+    import subprocess
+    import sys
+
+    dumps = []
+    for n, cores in enumerate(({0}, None)):
+        env = dict(os.environ, TREATYKB_CACHE_DIR=str(tmp_path / f"cache{n}"))
+        setup = (lambda: os.sched_setaffinity(0, cores)) if cores else None
+        p = subprocess.run([sys.executable, "-m", "treatykb", "claims", "9M729", "-f", "json", "--data", str(kbdir)],
+                           env=env, capture_output=True, text=True, timeout=60, preexec_fn=setup)
+        assert p.returncode == 0 and '"9m729"' in p.stdout, p.stderr
+        dumps.append((p.stdout, _dump(next((tmp_path / f"cache{n}").glob("kb-*.sqlite")))))
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0][1]["records"]) == 15 and dumps[0][1]["rel"] and dumps[0][1]["names"]
+
+
+def test_a_killed_build_leaves_no_temporary_file(tmp_path):
+    """SIGKILL of the reading process in the middle of a build: its writer sees the pipe
+    close and removes the temporary file it was writing (issue 15)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "kb"
+    shutil.copytree(MINI, root)
+    (root / "events" / "many.yaml").write_text("".join(
+        f"- {{id: filler-{i}, title: 'Filler {i}', date: 2000-01-01, kind: meeting, "
+        f"participants: [russia], sources: [tass-seed]}}\n" for i in range(20000)), encoding="utf-8")
+    cache = tmp_path / "cache"
+    env = dict(os.environ, TREATYKB_CACHE_DIR=str(cache))
+    cmd = [sys.executable, "-m", "treatykb", "claims", "9M729", "-f", "json", "--data", str(root)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while not list(cache.glob(".tmp-*")) and time.time() < deadline:
+        time.sleep(0.01)
+    assert list(cache.glob(".tmp-*")), "the build never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    while list(cache.glob(".tmp-*")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert list(cache.glob(".tmp-*")) == []
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and '"9m729"' in p.stdout
+
+
+def test_search_builds_its_index_once_and_the_index_follows_edits(kbdir):
+    """The full-text index is made by the first search, not by every first query (issue 15);
+    an incremental update then adds and removes what changed."""
+    import sqlite3
+
+    names(kbdir)
+    path = cache_path(str(kbdir))
+    has_fts = lambda: sqlite3.connect(path).execute(  # noqa: E731
+        "SELECT value FROM meta WHERE key='fts'").fetchone()[0] == "1"
+    assert not has_fts()
+    kb, _ = open_kb(str(kbdir))
+    assert [r["id"] for r in query.search(kb, "kapustin")]
+    assert has_fts()
+    p = kbdir / "parties" / "p.yaml"
+    p.write_text(p.read_text() + PARTY.format(id="zanzibar", name="Zanzibarian Republic"), encoding="utf-8")
+    kb, _ = open_kb(str(kbdir))
+    assert [r["id"] for r in query.search(kb, "zanzibarian")] == ["zanzibar"]
+    assert has_fts()  # updated in place, not dropped
+    p.write_text(p.read_text().replace("Zanzibarian Republic", "Pembaland"), encoding="utf-8")
+    kb, _ = open_kb(str(kbdir))
+    assert query.search(kb, "zanzibarian") == []
+    assert [r["id"] for r in query.search(kb, "pembaland")] == ["zanzibar"]
+    kb_mem, _ = open_kb(str(kbdir), use_cache=False)
+    assert query.search(kb, "kapustin") == query.search(kb_mem, "kapustin")
+
+
+def test_search_answers_from_a_read_only_cache_without_its_index(kbdir):
+    """A cache that cannot be written (a shared, read-only copy) still answers a search, by
+    reading the records instead of the index it cannot add."""
+    names(kbdir)
+    path = cache_path(str(kbdir))
+    os.chmod(path, 0o444)
+    os.chmod(path.parent, 0o555)
+    try:
+        kb, _ = open_kb(str(kbdir))
+        got = query.search(kb, "kapustin")
+    finally:
+        os.chmod(path.parent, 0o755)
+        os.chmod(path, 0o644)
+    kb_mem, _ = open_kb(str(kbdir), use_cache=False)
+    assert got and got == query.search(kb_mem, "kapustin")

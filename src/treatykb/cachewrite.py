@@ -194,27 +194,32 @@ class Pipeline:
     """
 
     def __init__(self, data_dir: str, files: dict[str, tuple]):
-        import tempfile
-
         self.target = cache_path(data_dir)
         self.target.parent.mkdir(parents=True, exist_ok=True)
         _remove_orphans(self.target.parent)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", suffix=".sqlite", dir=self.target.parent)
-        os.close(fd)
-        self.args = (self.tmp, self.target, data_dir, files)
+        self.data_dir, self.files = data_dir, files
+        self.suffix = os.urandom(6).hex()
         self.pid = 0
         self.fd = -1
         self.held: list = []  # what the in-process writer is handed at the end
         self.done = self.failed = False
         if _cores() > 1 and hasattr(os, "fork"):
             self._fork()
+        else:
+            self.tmp = self._tmp_name(os.getpid())
+            os.close(os.open(self.tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+    def _tmp_name(self, pid: int) -> str:
+        """.tmp-<pid of the writing process>-<random>.sqlite: `_remove_orphans` removes it once
+        that process is dead, whatever killed it."""
+        return str(self.target.parent / f".tmp-{pid}-{self.suffix}.sqlite")
 
     def _fork(self) -> None:
         r, w = os.pipe()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         pid = os.fork()
-        if pid == 0:  # the writer: never returns
+        if pid == 0:  # the writer: it makes the temporary file, so a reader killed before now leaves none
             code = 1
             try:
                 os.close(w)
@@ -223,12 +228,15 @@ class Pipeline:
                     os.dup2(null, fd)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; see abort
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _serve(r, Writer(*self.args))
+                tmp = self._tmp_name(os.getpid())
+                os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                _serve(r, Writer(tmp, self.target, self.data_dir, self.files))
                 code = 0
             finally:
                 os._exit(code)
         os.close(r)
         self.pid, self.fd = pid, w
+        self.tmp = self._tmp_name(pid)
 
     def add(self, pairs: list) -> None:
         if not pairs or self.failed:
@@ -253,7 +261,7 @@ class Pipeline:
         plain = [tuple(d) for d in diags]
         try:
             if not self.pid:
-                w = Writer(*self.args)
+                w = Writer(self.tmp, self.target, self.data_dir, self.files)
                 for pairs in self.held:
                     w.add(pairs)
                 self.held = []
