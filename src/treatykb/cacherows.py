@@ -15,7 +15,6 @@ import os
 import sqlite3
 import sys
 import zlib
-from pathlib import Path
 
 try:  # the C module behind hashlib.blake2b, without hashlib's OpenSSL start-up cost
     from _blake2 import blake2b
@@ -24,25 +23,44 @@ except ImportError:  # pragma: no cover - other Pythons
 
 from .model import dated_of, label_of, search_texts
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib costs a warm query ~9 ms: the cache's path is a string there
+    from pathlib import Path
+
 FORMAT = 11  # bump when the cache layout or the meaning of stored data changes
-def cache_dir() -> Path:
+def cache_folder() -> str:
+    """`$TREATYKB_CACHE_DIR`, else `$XDG_CACHE_HOME/treatykb`, else `~/.cache/treatykb`."""
     env = os.environ.get("TREATYKB_CACHE_DIR")
     if env:
-        return Path(env)
+        return env
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):  # the XDG spec: a relative path is invalid and ignored
         base = os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "treatykb"
+    return os.path.join(base, "treatykb")
 
 
-def cache_path(data_dir: str) -> Path:
+def cache_file(data_dir: str) -> str:
+    """The cache of the KB whose records are in `data_dir`: one per folder (however spelt),
+    treatykb version, cache format and Python version."""
     from . import __version__
 
     # records are stored in marshal's format, which belongs to the Python version: one cache per Python
     py = f"{sys.version_info[0]}.{sys.version_info[1]}"
     key = blake2b(f"{os.path.realpath(data_dir)}\0{__version__}\0{FORMAT}\0{py}".encode(),
                   digest_size=10).hexdigest()
-    return cache_dir() / f"kb-{key}.sqlite"
+    return os.path.join(cache_folder(), f"kb-{key}.sqlite")
+
+
+def cache_dir() -> Path:
+    from pathlib import Path
+
+    return Path(cache_folder())
+
+
+def cache_path(data_dir: str) -> Path:
+    from pathlib import Path
+
+    return Path(cache_file(data_dir))
 
 
 def _digest(data: bytes) -> str:

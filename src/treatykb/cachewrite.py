@@ -333,7 +333,7 @@ def _has_ledgers(conn) -> bool:
     return conn.execute("SELECT 1 FROM records WHERE kind='ledger' LIMIT 1").fetchone() is not None
 
 
-def incremental(path: Path, files, kinds_by_path, stale: set[str], ro_conn) -> bool:
+def incremental(path: str, files, kinds_by_path, stale: set[str], ro_conn) -> bool:
     """Bring a valid cache up to date by re-reading only the changed files.
 
     Returns True when the cache is up to date, False when the change needs the full

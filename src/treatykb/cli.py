@@ -167,12 +167,12 @@ def _format(fmt: Optional[Fmt]) -> str:
 
 def _kb(data: Optional[str], as_of: Optional[str] = None, known_at: Optional[str] = None, refresh: bool = True):
     """The KB (seen at a date when asked: every answer is computed inside that view)."""
-    from .kb import DataError, resolve_data_dir
+    from .kb import DataError, resolve_data_path
     from .store import open_kb
     from .view import dated
 
     as_of, known_at = _check_date(as_of, "--as-of"), _check_date(known_at, "--known-at")
-    kb, diags = open_kb(str(resolve_data_dir(data)), refresh=refresh)
+    kb, diags = open_kb(resolve_data_path(data), refresh=refresh)
     if any(d.severity == "error" for d in diags):
         raise DataError(diags)
     return dated(kb, as_of, known_at)

@@ -132,7 +132,7 @@ def _rebuild_argv(argv: list[str], refs: list[str]) -> list[str]:
 def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
     import io
 
-    from .kb import RefError, resolve_data_dir
+    from .kb import RefError, resolve_data_path
     from .model import parse_date
     from .store import open_kb
 
@@ -142,7 +142,7 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
                 parse_date(opts[key])
             except ValueError:
                 raise _Fallback from None
-    kb, diags = open_kb(str(resolve_data_dir(opts.get("data") or os.environ.get("TREATYKB_DATA") or None)))
+    kb, diags = open_kb(resolve_data_path(opts.get("data") or os.environ.get("TREATYKB_DATA") or None))
     if any(d.severity == "error" for d in diags):
         raise _Fallback
     from .view import dated

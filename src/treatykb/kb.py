@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from .model import MEMBERSHIP_ACTIONS, SCHEMA, Diagnostic, dated_of, label_of, parse_date, search_texts, words_of
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: typing stays off the warm path
+if TYPE_CHECKING:  # annotations only: typing and pathlib stay off the warm path
+    from pathlib import Path
     from typing import Any
 
 ENTITY_KINDS = ("treaty", "party", "person", "system")
@@ -76,6 +76,13 @@ def resolve_data_dir(data: str | os.PathLike | None = None) -> Path:
     from .kbdir import locate
 
     return locate(data)[0]
+
+
+def resolve_data_path(data: str | os.PathLike | None = None) -> str:
+    """`resolve_data_dir` as a string (a warm query never imports pathlib)."""
+    from .kbdir import locate_path
+
+    return locate_path(data)[0]
 
 
 def norm(text: str) -> str:

@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib costs a warm query ~9 ms: finding the KB works on strings
+    from pathlib import Path
 
 MARKER = "treatykb.toml"
 ENV_VAR = "TREATYKB_DATA"
 _LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$')
 
 
-def read_marker(path: Path) -> dict[str, str]:
+def read_marker(path: str | os.PathLike) -> dict[str, str]:
     """The marker's keys. A marker of `key = "text"` lines (what `init` writes) is read by a
     line pattern: importing tomllib costs ~9 ms on every command. Anything else goes to tomllib
     where present (Python 3.11+)."""
-    text = path.read_text(encoding="utf-8")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
     out, plain = {}, True
     for line in text.splitlines():
         m = _LINE.match(line)
@@ -42,22 +46,72 @@ def read_marker(path: Path) -> dict[str, str]:
     return {k: str(v) for k, v in tomllib.loads(text).items()}
 
 
+def _norm(path: str) -> str:
+    """A path spelt as pathlib spells it ('kb/./data/' is 'kb/data'; '..' is kept)."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    lead = "/" if path.startswith("/") else ""
+    return lead + "/".join(parts) or (lead or ".")
+
+
+def _bundled() -> str:
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, "data")
+    return packaged if os.path.isdir(packaged) else _norm(os.path.join(os.path.dirname(os.path.dirname(here)), "data"))
+
+
+def _data_dir_of(root: str) -> str:
+    marker = os.path.join(root, MARKER)
+    if os.path.isfile(marker):
+        try:
+            return _norm(os.path.join(root, read_marker(marker).get("data", ".")))
+        except (OSError, ValueError):
+            return root
+    return root
+
+
+def _discover(start: str) -> str | None:
+    try:
+        here = os.path.realpath(start)
+    except (OSError, ValueError):
+        return None
+    while True:
+        if os.path.isfile(os.path.join(here, MARKER)):
+            return here
+        up = os.path.dirname(here)
+        if up == here:
+            return None
+        here = up
+
+
+def locate_path(data: str | os.PathLike | None = None) -> tuple[str, str]:
+    """(records folder, how it was chosen: 'option' | 'environment' | 'discovered' | 'bundled'),
+    the folder as a string: what a warm query needs, without importing pathlib."""
+    if data:
+        return _data_dir_of(_norm(os.fspath(data))), "option"
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return _data_dir_of(_norm(env)), "environment"
+    try:
+        found = _discover(os.getcwd())
+    except OSError:  # the working directory is gone
+        found = None
+    if found is not None:
+        return _data_dir_of(found), "discovered"
+    return _bundled(), "bundled"
+
+
 def bundled_data_dir() -> Path:
     """The KB shipped inside the installed package, or the checkout's data/."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "data"
-    return packaged if packaged.is_dir() else here.parent.parent / "data"
+    from pathlib import Path
+
+    return Path(_bundled())
 
 
 def data_dir_of(root: Path) -> Path:
     """The records' folder of a KB rooted at `root` (its marker's `data`, else `root`)."""
-    marker = root / MARKER
-    if marker.is_file():
-        try:
-            return root / read_marker(marker).get("data", ".")
-        except (OSError, ValueError):
-            return root
-    return root
+    from pathlib import Path
+
+    return Path(_data_dir_of(str(root)))
 
 
 def marker_field(data_dir: Path, key: str) -> str:
@@ -73,27 +127,18 @@ def marker_field(data_dir: Path, key: str) -> str:
 
 def discover(start: Path) -> Path | None:
     """The nearest directory at or above `start` holding a marker."""
-    try:
-        here = start.resolve()
-    except OSError:
-        return None
-    for d in (here, *here.parents):
-        if (d / MARKER).is_file():
-            return d
-    return None
+    from pathlib import Path
+
+    found = _discover(str(start))
+    return Path(found) if found is not None else None
 
 
 def locate(data: str | os.PathLike | None = None) -> tuple[Path, str]:
-    """(records folder, how it was chosen: 'option' | 'environment' | 'discovered' | 'bundled')."""
-    if data:
-        return data_dir_of(Path(data)), "option"
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return data_dir_of(Path(env)), "environment"
-    found = discover(Path.cwd())
-    if found is not None:
-        return data_dir_of(found), "discovered"
-    return bundled_data_dir(), "bundled"
+    """`locate_path`, the folder as a Path."""
+    from pathlib import Path
+
+    path, how = locate_path(data)
+    return Path(path), how
 
 
 def repository_kb(cwd: Path) -> Path:

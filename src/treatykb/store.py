@@ -21,7 +21,6 @@ import os
 import sqlite3
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
 from .cacherows import (  # noqa: F401 (cache_dir and cache_path are part of this module's interface)
     _RECORD_COLS,
@@ -32,6 +31,7 @@ from .cacherows import (  # noqa: F401 (cache_dir and cache_path are part of thi
     _record,
     _verified,
     cache_dir,
+    cache_file,
     cache_path,
     record_crc,
     search_body,
@@ -99,7 +99,7 @@ def open_kb(data_dir: str, *, use_cache: bool | None = None, refresh: bool = Tru
     files, kinds, dir_diags = scan(data_dir)
     if not use_cache or not _storable(data_dir, files):
         return _rebuild(data_dir, files, kinds, dir_diags, write=False)
-    path = cache_path(data_dir)
+    path = cache_file(data_dir)
     conn = _connect_ro(path)
     if conn is not None:
         try:
@@ -132,11 +132,16 @@ def _storable(data_dir: str, files) -> bool:
     return True
 
 
-def _connect_ro(path: Path):
-    if not path.is_file():
+def _uri_escape(path: str) -> str:
+    """A file name inside an SQLite URI: '%', '?' and '#' would end or alter it."""
+    return path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+
+
+def _connect_ro(path: str):
+    if not os.path.isfile(path):
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        conn = sqlite3.connect(f"file:{_uri_escape(path)}?mode=ro", uri=True, check_same_thread=False)
         row = conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         done = conn.execute("SELECT value FROM meta WHERE key='complete'").fetchone()
         if not row or int(row[0]) != FORMAT or not done:
@@ -234,7 +239,7 @@ def _rebuild(data_dir, files, kinds_by_path, dir_diags, *, write: bool):
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
     if sink is not None and sink.done:
-        conn = _connect_ro(cache_path(data_dir))
+        conn = _connect_ro(cache_file(data_dir))
         if conn is not None:
             return StoredKB(conn), diags
     return KB(records), diags
