@@ -27,7 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pathlib costs a warm query ~9 ms: the cache's path is a string there
     from pathlib import Path
 
-FORMAT = 11  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 12  # bump when the cache layout or the meaning of stored data changes
 def cache_folder() -> str:
     """`$TREATYKB_CACHE_DIR`, else `$XDG_CACHE_HOME/treatykb`, else `~/.cache/treatykb`."""
     env = os.environ.get("TREATYKB_CACHE_DIR")
@@ -86,9 +86,14 @@ def _card_of(rec: dict) -> tuple:
             rec.get("type") if rec["_kind"] == "source" else None)
 
 
-def record_crc(rid: str, kind: str, card: tuple, data: bytes) -> int:
-    """The checksum of a record's row: its id, kind, card columns and stored form."""
-    return zlib.crc32(data, row_crc(rid, kind, *card))
+def record_crc(rid: str, kind: str, data: bytes) -> int:
+    """The checksum of a record's row: its id, kind and stored form."""
+    return zlib.crc32(data, row_crc(rid, kind))
+
+
+def card_crc(rid: str, kind: str, card: tuple) -> int:
+    """The checksum of a record's card columns (read without the stored form beside them)."""
+    return row_crc(rid, kind, *card)
 
 
 def search_body(rec: dict) -> str:
@@ -117,16 +122,15 @@ def _verified(crc, *parts) -> None:
         raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
 
 
-def _record(rid, kind, data, file, line, col, label, pub, published, url, dated, typ, crc) -> dict:
-    if crc != record_crc(rid, kind, (label, pub, published, url, dated, typ), data):
+def _record(rid, kind, data, file, line, col, crc) -> dict:
+    if crc != record_crc(rid, kind, data):
         raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
     rec = marshal.loads(data)
     rec["_loc"] = [file, line, col]
     return rec
 
 
-_RECORD_COLS = "r.id, r.kind, r.data, f.path, r.line, r.col, r.label, r.publisher, r.published, r.url, r.dated, " \
-               "r.type, r.crc"
+_RECORD_COLS = "r.id, r.kind, r.data, f.path, r.line, r.col, r.crc"
 _RECORDS = f"SELECT {_RECORD_COLS} FROM records r JOIN files f ON f.fid = r.fid"
 
 

@@ -31,6 +31,7 @@ from .cacherows import (
     _has_fts,
     _record,
     cache_path,
+    card_crc,
     encode,
     record_crc,
     search_body,
@@ -65,7 +66,7 @@ _TABLES = """
                        hash TEXT, built_ns INT);
     CREATE TABLE records(rid INTEGER PRIMARY KEY, id TEXT UNIQUE, kind TEXT, fid INT, line INT, col INT,
                          label TEXT, publisher TEXT, published TEXT, url TEXT, dated TEXT, type TEXT,
-                         data BLOB, crc INT);
+                         ccrc INT, data BLOB, crc INT);
     CREATE TABLE rel(src TEXT, rel TEXT, dst TEXT, origin TEXT, crc INT);
     CREATE TABLE names(key TEXT, id TEXT, kind TEXT, crc INT);
     CREATE TABLE lifecycle(treaty TEXT, kind TEXT, lo INT, hi INT, id TEXT);
@@ -97,7 +98,8 @@ def insert_rows(conn, pairs: list[tuple[int, dict]], kind_of, fids: dict[str, in
             rid, kind, (path, line, col) = rec["id"], rec["_kind"], rec["_loc"]
             data = encode(rec)
             card = _card_of(rec)
-            yield (n, rid, kind, fids[path], line, col, *card, data, record_crc(rid, kind, card, data))
+            yield (n, rid, kind, fids[path], line, col, *card, card_crc(rid, kind, card), data,
+                   record_crc(rid, kind, data))
 
     def rel_rows():
         for _n, rec in pairs:
@@ -122,7 +124,7 @@ def insert_rows(conn, pairs: list[tuple[int, dict]], kind_of, fids: dict[str, in
         elif kind == "claim":
             d = parse_date(rec["asserted"])
             dates.append((rec["id"], d.lo, d.hi))
-    conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", record_rows())
+    conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", record_rows())
     conn.executemany("INSERT INTO rel VALUES (?,?,?,?,?)", rel_rows())
     conn.executemany("INSERT INTO names VALUES (?,?,?,?)", name_rows())
     conn.executemany("INSERT INTO lifecycle VALUES (?,?,?,?,?)", life)

@@ -33,7 +33,7 @@ from .cacherows import (  # noqa: F401 (cache_dir and cache_path are part of thi
     cache_dir,
     cache_file,
     cache_path,
-    record_crc,
+    card_crc,
     search_body,
 )
 from .kb import KB, BaseKB
@@ -408,11 +408,11 @@ class _Rel(Mapping):
         raise TypeError("not sized")
 
 
-_CARD_COLS = "id, kind, label, publisher, published, url, dated, type, data, crc"
+_CARD_COLS = "id, kind, label, publisher, published, url, dated, type, ccrc"
 
 
-def _card(rid, kind, label, pub, date, url, dated, typ, data, crc) -> dict:
-    if crc != record_crc(rid, kind, (label, pub, date, url, dated, typ), data):
+def _card(rid, kind, label, pub, date, url, dated, typ, crc) -> dict:
+    if crc != card_crc(rid, kind, (label, pub, date, url, dated, typ)):
         raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
     return {"label": label, "publisher": pub, "published": date, "url": url, "dated": dated, "type": typ}
 
