@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +35,7 @@ THREAD = os.environ.get("BENCH_THREAD_KB", "/tmp/treatykb-thread-50k")
 CROWD = os.environ.get("BENCH_CROWD_KB", "/tmp/treatykb-crowd-50k")
 FIGURES = os.environ.get("BENCH_FIGURES_KB", "/tmp/treatykb-figures-50k")
 SITE = os.path.join(os.environ.get("TMPDIR", "/tmp"), "treatykb-bench-site")
+MEMORY = False  # --memory: compare peak resident memory instead of time
 
 PRESETS = {
     # issue 10: the warm membership answer costs at most 6x starting Python
@@ -49,6 +52,10 @@ PRESETS = {
     "events": (f"{PY} {HERE / 'floors.py'} events {BIG}", f"{TKB} check --data {BIG}", None),
     "first": (f"{TKB} check --data {BIG}",
               f"sh -c 'rm -rf {COLD}; TREATYKB_CACHE_DIR={COLD} {TKB} claims 9M729 -f json --data {BIG}'", 1.3),
+    # issue 15 (named only, run with --memory): the first query's peak memory against the check's
+    "first-memory": (f"{TKB} check --data {BIG}",
+                     f"sh -c 'rm -rf {COLD}; TREATYKB_CACHE_DIR={COLD} exec {TKB} claims 9M729 -f json --data {BIG}'",
+                     1.2),
     "warm-big": (f"{TKB} claims 9M729 -f json", f"{TKB} claims 9M729 -f json --data {BIG}", 1.3),
     "edit": (f"{TKB} claims 9M729 -f json --data {BIG}",
              f"sh -c 'echo \"# edit\" >> {BIG}/claims/{{last_claims}} && "
@@ -72,6 +79,17 @@ PRESETS = {
 
 
 def once(cmd: str, env: dict) -> float:
+    """Wall seconds of one run; with MEMORY set, its peak resident memory in KiB instead
+    (GNU time's %M: the largest of the process and the children it waited for)."""
+    if MEMORY:
+        fd, out = tempfile.mkstemp()
+        os.close(fd)
+        try:
+            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out, *shlex.split(cmd)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, stdin=subprocess.DEVNULL)
+            return float(Path(out).read_text().split()[-1])
+        finally:
+            os.unlink(out)
     t = time.perf_counter()
     subprocess.run(shlex.split(cmd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
                    stdin=subprocess.DEVNULL)
@@ -108,23 +126,45 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=21)
     ap.add_argument("--preset", choices=sorted(PRESETS), action="append")
+    ap.add_argument("--memory", action="store_true", help="compare peak resident memory, not time")
+    ap.add_argument("--size", action="store_true", help="the cache of BENCH_KB against its YAML, in bytes")
     ap.add_argument("cmds", nargs="*", help="A_CMD B_CMD (after --)")
     args = ap.parse_args()
+    global MEMORY
+    MEMORY = args.memory
+    if args.size:
+        return _size()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # bytecode as users get it
     env["COLUMNS"] = "120"
-    scale = {"check", "events", "first", "warm-big", "edit", "batch", "thread-50k", "crowd-50k", "figures-50k"}
+    scale = {"check", "events", "first", "first-memory", "warm-big", "edit", "batch", "thread-50k", "crowd-50k",
+             "figures-50k"}
     default = [] if args.cmds else sorted(set(PRESETS) - scale)  # scale presets only when named
     jobs = [(name, *_fill(PRESETS[name])) for name in (args.preset or default)]
     if args.cmds:
         if len(args.cmds) != 2:
             ap.error("give two commands: A_CMD B_CMD")
         jobs.append(("custom", args.cmds[0], args.cmds[1], None))
-    print(f"{'preset':10} {'A s':>8} {'B s':>8} {'B/A median':>11} {'min-max':>13}  target")
+    unit = "KiB" if MEMORY else "s"
+    print(f"{'preset':12} {'A ' + unit:>9} {'B ' + unit:>9} {'B/A median':>11} {'min-max':>13}  target")
     for name, a, b, target in jobs:
         r = paired(a, b, args.repeat, env)
         verdict = "" if target is None else (f"<= {target}  " + ("met" if r["ratio_median"] <= target else "MISSED"))
-        print(f"{name:10} {r['a_median_s']:8.4f} {r['b_median_s']:8.4f} {r['ratio_median']:11.2f} "
+        print(f"{name:12} {r['a_median_s']:9.4g} {r['b_median_s']:9.4g} {r['ratio_median']:11.2f} "
               f"{r['ratio_min']:6.2f}-{r['ratio_max']:<6.2f}  {verdict}")
+
+
+def _size() -> None:
+    """Issue 15: the cache at most 4x the YAML it is compiled from (after a first query;
+    the full-text index, built by the first search, is counted too)."""
+    shutil.rmtree(COLD, ignore_errors=True)
+    env = dict(os.environ, TREATYKB_CACHE_DIR=COLD)
+    for cmd in (["claims", "9M729"], ["search", "missile"]):
+        subprocess.run([TKB, *cmd, "-f", "json", "--data", BIG], env=env, stdout=subprocess.DEVNULL, check=True)
+    yaml_bytes = sum(p.stat().st_size for p in Path(BIG).rglob("*.yaml"))
+    (cache,) = Path(COLD).glob("kb-*.sqlite")
+    size = cache.stat().st_size
+    print(f"YAML {yaml_bytes / 1e6:.1f} MB, cache {size / 1e6:.1f} MB: {size / yaml_bytes:.2f}x  target <= 4.0  "
+          + ("met" if size <= 4 * yaml_bytes else "MISSED"))
 
 
 if __name__ == "__main__":
