@@ -18,7 +18,6 @@ import difflib
 import gc
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import yamlio
@@ -63,12 +62,16 @@ class PendingRef(NamedTuple):
 _tuple_new = tuple.__new__
 
 
-@dataclass
 class Context:
-    records: list[dict] = field(default_factory=list)
-    diags: list[Diagnostic] = field(default_factory=list)
-    refs: list[PendingRef] = field(default_factory=list)
-    ids: dict[str, dict] = field(default_factory=dict)
+    """What checking gathers: the records, the diagnostics, the references to resolve and
+    (after the duplicate-id check) the records by id. A plain class: importing dataclasses
+    (and inspect with it) costs the query after an edit about 8 ms."""
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+        self.diags: list[Diagnostic] = []
+        self.refs: list[PendingRef] = []
+        self.ids: dict[str, dict] = {}
 
 
 def _suggest(word: str, choices) -> str:
