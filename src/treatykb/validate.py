@@ -523,10 +523,11 @@ def check_refs(ctx: Context) -> list[Diagnostic]:
     out = []
     ids = ctx.ids
     by_kind: dict[str, list[str]] | None = None
-    for path, line, col, owner, fname, target, kinds in ctx.refs:
+    kind = {rid: r["_kind"] for rid, r in ids.items()}.get
+    # the common case, a reference to an existing record of a kind it may name, in one pass
+    suspect = [r for r in ctx.refs if (k := kind(r[5])) is None or r[6] is not None and k not in r[6] or r[5] == r[3]]
+    for path, line, col, owner, fname, target, kinds in suspect:
         rec = ids.get(target)
-        if rec is not None and (kinds is None or rec["_kind"] in kinds) and target != owner:
-            continue  # the common case: a reference to an existing record of a kind it may name
         what = " or ".join(kinds) if kinds else "record"
         if rec is None:
             if by_kind is None:
