@@ -51,8 +51,9 @@ def main() -> None:
         bad = str(work / "bad-cache")
         shutil.rmtree(bad, ignore_errors=True)
         shutil.copytree(good, bad)
+        offset = rng.randrange(0, size - 64)
         with open(Path(bad) / db.name, "r+b") as f:
-            f.seek(rng.randrange(0, size - 64))
+            f.seek(offset)
             f.write(b"\0" * 64)
         cmd = rng.choice(COMMANDS)
         code, out = run(kb, bad, cmd)
@@ -60,11 +61,16 @@ def main() -> None:
             counts["failed"] += 1
         elif (code, out) != ref[tuple(cmd)]:
             counts["wrong"] += 1
+            print(f"silently wrong: {' '.join(cmd)}, 64 bytes zeroed at {offset} (page {offset // 4096 + 1})",
+                  file=sys.stderr)
             if run(kb, bad, cmd) != ref[tuple(cmd)]:
                 counts["wrong-again"] += 1
         else:
             counts["correct"] += 1
-    shutil.rmtree(work, ignore_errors=True)
+    if not os.environ.get("CORRUPT_KEEP"):
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"kept {work}", file=sys.stderr)
     print(" ".join(f"{k}={v}" for k, v in counts.items()), f"of {args.trials} trials")
 
 

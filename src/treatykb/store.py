@@ -320,6 +320,16 @@ class _Progress:
 # Answering from the cache
 
 
+def _confirm_missing(conn, rid) -> None:
+    """An id the index of ids does not find: answering as if the record did not exist would be
+    wrong if the index is damaged (the row checksums cannot see that), so the table itself is
+    read; a record found there means damage. Records look up only ids the data refers to, which
+    in a KB without errors all exist: this costs a scan only where something is wrong."""
+    if rid and rid.__class__ is str and conn.execute(
+            "SELECT 1 FROM records NOT INDEXED WHERE id=? LIMIT 1", (rid,)).fetchone() is not None:
+        raise sqlite3.DatabaseError("the cache's index of record ids is damaged")
+
+
 class _Records(Mapping):
     """Records loaded by id on demand (and kept for the life of the process)."""
 
@@ -331,6 +341,7 @@ class _Records(Mapping):
         if rec is None:
             row = self._conn.execute(f"{_RECORDS} WHERE r.id=?", (rid,)).fetchone()
             if row is None:
+                _confirm_missing(self._conn, rid)
                 raise KeyError(rid)
             rec = self._cache[rid] = _record(*row)
         return rec
@@ -346,7 +357,10 @@ class _Records(Mapping):
     def __contains__(self, rid):
         if rid in self._cache:
             return True
-        return self._conn.execute("SELECT 1 FROM records WHERE id=?", (rid,)).fetchone() is not None
+        if self._conn.execute("SELECT 1 FROM records WHERE id=?", (rid,)).fetchone() is not None:
+            return True
+        _confirm_missing(self._conn, rid)
+        return False
 
     def __iter__(self):
         for (rid,) in self._conn.execute("SELECT id FROM records ORDER BY rid"):
@@ -503,6 +517,8 @@ class StoredKB(BaseKB):
         c = self._cards.get(rid, False)
         if c is False:
             row = self._conn.execute(f"SELECT {_CARD_COLS} FROM records WHERE id=?", (rid,)).fetchone()
+            if row is None:
+                _confirm_missing(self._conn, rid)
             c = self._cards[rid] = _card(*row) if row else None
         return c
 
