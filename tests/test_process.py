@@ -49,10 +49,30 @@ def test_python_dash_m_works_from_any_directory(tmp_path):
     assert p.returncode == 0 and p.stdout.startswith("treatykb ")
 
 
+def _wait_reading_stdin(proc, limit: float = 30.0) -> None:
+    """Until the process is blocked reading its stdin (Linux: /proc/PID/syscall shows read(0,
+    ...)), rather than a fixed sleep that a loaded machine outlasts: under load the signal once
+    came before Python had started, and the exit status was Python's, not treatykb's."""
+    path = f"/proc/{proc.pid}/syscall"
+    if not os.path.exists(path):
+        time.sleep(1.5)
+        return
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        try:
+            fields = open(path).read().split()
+        except OSError:
+            fields = []
+        if fields[:2] == ["0", "0x0"]:  # syscall 0 (read) on fd 0
+            return
+        time.sleep(0.02)
+    # not seen (another kernel's format): send it anyway
+
+
 def test_sigint_exits_130_quietly():
     proc = subprocess.Popen(CMD + ["show", "-", "--data", str(MINI)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # it is now waiting for REFs on stdin
+    _wait_reading_stdin(proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     proc.stdin.close() if proc.stdin and not proc.stdin.closed else None
