@@ -442,8 +442,9 @@ def test_a_very_active_partys_timeline_reads_the_cache_in_batches(kbdir):
 
 
 def _dump(path) -> dict:
-    """Every table of a cache but its build times, as sorted rows; a record's stored form
-    decoded (marshal's bytes for equal values may differ in how they share strings)."""
+    """Every table of a cache but its build times and generation token, as sorted rows; a
+    record's stored form decoded (marshal's bytes for equal values may differ in how they
+    share strings)."""
     import marshal
     import sqlite3
 
@@ -452,6 +453,7 @@ def _dump(path) -> dict:
     out = {t: sorted(map(repr, conn.execute(f"SELECT * FROM {t}"))) for t in tables if t not in ("files", "records")}
     out["records"] = sorted(repr((*row[:-2], marshal.loads(row[-2]))) for row in conn.execute("SELECT * FROM records"))
     out["files"] = sorted(conn.execute("SELECT fid, path, size, hash FROM files"))
+    out["meta"] = sorted(conn.execute("SELECT * FROM meta WHERE key != 'generation'"))
     conn.close()
     return out
 

@@ -27,7 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pathlib costs a warm query ~9 ms: the cache's path is a string there
     from pathlib import Path
 
-FORMAT = 12  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 14  # bump when the cache layout or the meaning of stored data changes
 def cache_folder() -> str:
     """`$TREATYKB_CACHE_DIR`, else `$XDG_CACHE_HOME/treatykb`, else `~/.cache/treatykb`."""
     env = os.environ.get("TREATYKB_CACHE_DIR")
@@ -109,6 +109,11 @@ def row_crc(*parts) -> int:
     (a zeroed run of bytes in a label, an id, a record) that SQLite itself cannot see."""
     text = "\x1f".join([p if p.__class__ is str else ("" if p is None else str(p)) for p in parts])
     return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+def claim_row_crc(cid: str, slabel: str, topic: str, dlo: int, dhi: int, asserted: str, body: bytes) -> int:
+    """The checksum of a kept claim row: its columns and its JSON text (UTF-8)."""
+    return zlib.crc32(body, _crc3(cid, f"{slabel}\x1f{topic}\x1f{dlo}\x1f{dhi}", asserted))
 
 
 def _crc3(a: str, b: str | None, c: str) -> int:

@@ -32,6 +32,7 @@ from .cacherows import (
     _record,
     cache_path,
     card_crc,
+    claim_row_crc,
     encode,
     record_crc,
     search_body,
@@ -72,10 +73,13 @@ _TABLES = """
     CREATE TABLE lifecycle(treaty TEXT, kind TEXT, lo INT, hi INT, id TEXT);
     CREATE TABLE claimdates(id TEXT PRIMARY KEY, lo INT, hi INT) WITHOUT ROWID;
     CREATE TABLE diags(path TEXT, line INT, col INT, severity TEXT, code TEXT, message TEXT);
+    CREATE TABLE claimrows(cid TEXT PRIMARY KEY, slabel TEXT, topic TEXT, dlo INT, dhi INT, asserted TEXT,
+                           body BLOB, crc INT);
 """
 # built after the bulk insert (one sorted pass each, not a b-tree update per row)
 _INDEXES = """
-    CREATE INDEX rel_src ON rel(src); CREATE INDEX rel_dst ON rel(dst); CREATE INDEX names_key ON names(key);
+    CREATE INDEX rel_src ON rel(src); CREATE INDEX names_key ON names(key);
+    CREATE INDEX rel_dst ON rel(dst, rel, src, crc);  -- covering: what points at a record, from the index alone
     CREATE INDEX records_kind ON records(kind); CREATE INDEX records_fid ON records(fid);
     CREATE INDEX lifecycle_treaty ON lifecycle(treaty);
 """
@@ -166,7 +170,7 @@ class Writer:
         conn.executescript(_INDEXES)
         conn.executemany("INSERT INTO meta VALUES (?,?)",
                          [("format", str(FORMAT)), ("data_dir", os.path.realpath(self.data_dir)),
-                          ("fts", "0"), ("complete", "1")])
+                          ("fts", "0"), ("complete", "1"), ("generation", _generation())])
         conn.commit()
         conn.close()
         os.replace(self.tmp, self.target)
@@ -447,6 +451,10 @@ def _apply(conn, ctx, files, hashes, stored: dict[str, int], affected: list[str]
     changed = [rid for rid, rec in new.items() if rid not in old_recs or _content(old_recs[rid]) != _content(rec)]
     gone = [rid for rid in old if rid not in new] + [rid for rid in changed if rid in old]
     fts = _has_fts(conn)
+    touched = set(changed) | set(gone)
+    subjects = {rec["subject"] for rec in (*(old_recs[r] for r in gone), *(new[r] for r in changed))
+                if rec["_kind"] == "claim"} | {r for r in touched if "system" in (old.get(r), kind_of(r))}
+    families = _families(conn, subjects)  # as they were
     _delete(conn, [old_recs[rid] for rid in gone], fts)
     fids = _update_files(conn, files, hashes, stored, affected, built)
     moved = [(fids[rec["_loc"][0]], rec["_loc"][1], rec["_loc"][2], rid) for rid, rec in new.items()
@@ -460,6 +468,75 @@ def _apply(conn, ctx, files, hashes, stored: dict[str, int], affected: list[str]
     treaties = {new[r]["treaties"][0] for r in changed if new[r]["_kind"] == "event" and new[r].get("treaties")}
     _check_dates(conn, treaties | old_treaties, [new[r] for r in changed if new[r]["_kind"] == "claim"],
                  [r for r in gone if old.get(r) == "claim"])
+    if touched:
+        _forget_rows(conn, touched, families | _families(conn, subjects))  # as they were and are
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (_generation(),))
+
+
+def _generation() -> str:
+    """A token no other build or update of any cache has: kept claim rows are stored only
+    into the generation they were rendered from (`keep_claim_rows`)."""
+    return f"{time.time_ns()}-{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def keep_claim_rows(path: str, generation: str, rows: list[tuple]) -> None:
+    """Store rendered claim rows (cid, subject label casefolded, topic, date lo, date hi,
+    asserted, JSON text in UTF-8) rendered from cache generation `generation`, unless the cache has
+    changed since (then they may show what is no longer so) or cannot be written now."""
+    try:
+        conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("BEGIN IMMEDIATE")
+        now = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        if now is not None and now[0] == generation:
+            conn.executemany("INSERT OR REPLACE INTO claimrows VALUES (?,?,?,?,?,?,?,?)",
+                             [(*row, claim_row_crc(*row)) for row in rows])
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        pass  # read-only, busy or damaged: the rows are rendered again next time
+    finally:
+        conn.close()
+
+
+def _families(conn, ids: set[str]) -> set[str]:
+    """Every record in the part-of tree of each of `ids`: its wholes and all their parts (the
+    claims about any of them can contradict each other, see query.disputes_among)."""
+    roots: set[str] = set()
+    seen = set(ids)
+    frontier = list(ids)
+    while frontier:  # up to the wholes
+        ups: set[str] = set()
+        for chunk, q in _chunks(frontier):
+            found = conn.execute(f"SELECT src, dst FROM rel WHERE rel='part-of' AND src IN ({q})", chunk).fetchall()
+            has_up = {a for a, _ in found}
+            roots |= {x for x in chunk if x not in has_up}
+            ups |= {b for _, b in found if b not in seen}
+        seen |= ups
+        frontier = list(ups)
+    out, frontier = set(roots), list(roots)
+    while frontier:  # down to every part
+        parts: list[str] = []
+        for chunk, q in _chunks(frontier):
+            for (a,) in conn.execute(f"SELECT src FROM rel WHERE rel='part-of' AND dst IN ({q})", chunk):
+                if a not in out:
+                    out.add(a)
+                    parts.append(a)
+        frontier = parts
+    return out | seen
+
+
+def _forget_rows(conn, touched: set[str], families: set[str]) -> None:
+    """Forget the kept claim rows a change can alter: the rows of the touched records, of
+    every claim that shows one of them, and of every claim about a record in `families`."""
+    for chunk, q in _chunks(list(touched)):
+        conn.execute(f"DELETE FROM claimrows WHERE cid IN ({q})", chunk)
+        conn.execute(f"DELETE FROM claimrows WHERE cid IN (SELECT src FROM rel WHERE dst IN ({q}))", chunk)
+    for chunk, q in _chunks(list(families)):
+        conn.execute(f"DELETE FROM claimrows WHERE cid IN (SELECT src FROM rel WHERE rel='about' AND dst IN ({q}))",
+                     chunk)
 
 
 def _content(rec: dict) -> dict:

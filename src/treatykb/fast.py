@@ -107,16 +107,35 @@ def run(argv: list[str]) -> int | list[str] | None:
         return fallback
     except (BrokenPipeError, KeyboardInterrupt):
         raise
-    except Exception:  # anything unexpected: the typer path reports it properly
+    except Exception as e:  # anything unexpected: the typer path reports it properly
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is not None and isinstance(e, sqlite3.DatabaseError):
+            from .store import discard_opened
+
+            discard_opened()  # damaged: the typer path answers from the sources (and a new cache)
         return fallback
     if compact:
         from .compact import page
 
-        page(out, enabled=not opts.get("no_pager"))
+        page(out if isinstance(out, str) else out.decode(), enabled=not opts.get("no_pager"))
         return 0
+    _write(out)
+    return 0
+
+
+def _write(out: str | bytes) -> None:
+    """The answer on standard output; UTF-8 bytes (kept rows) go to its buffer unchanged
+    when it writes UTF-8."""
+    if isinstance(out, bytes):
+        raw = getattr(sys.stdout, "buffer", None)
+        if raw is not None and (sys.stdout.encoding or "").lower().replace("-", "") == "utf8":
+            sys.stdout.flush()
+            raw.write(out)
+            raw.flush()
+            return
+        out = out.decode()
     sys.stdout.write(out)
     sys.stdout.flush()
-    return 0
 
 
 def _rebuild_argv(argv: list[str], refs: list[str]) -> list[str]:
@@ -129,7 +148,7 @@ def _rebuild_argv(argv: list[str], refs: list[str]) -> list[str]:
     return out
 
 
-def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
+def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str | bytes:
     import io
 
     from .kb import RefError, resolve_data_path
@@ -166,7 +185,10 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
         return buf.getvalue()
     if cmd == "parties":
         return _parties(kb, pos, fmt)
-    kb.prefetch(pos)  # most REFs are ids: one query for all of them
+    if cmd == "claims" and fmt == "jsonl":
+        kb.prefetch_cards(pos)  # most REFs are ids: one query for all of them (kept rows need no more)
+    else:
+        kb.prefetch(pos)
     try:
         ids = [kb.resolve(r) for r in pos]
     except RefError:
@@ -184,6 +206,14 @@ def _answer(cmd: str, opts: dict, pos: list[str], fmt: str) -> str:
         raise _Fallback
     _valid_filters(cmd, opts)
     pairs = list(zip(pos, ids, strict=True))
+    if cmd == "claims" and fmt == "jsonl" and len(pairs) > 1 and not (opts.get("as_of") or opts.get("known_at")):
+        from .batch import claims_jsonl
+
+        text = claims_jsonl(kb, pairs, opts, int(limit) if limit else None)
+        if text == b"":
+            raise _Fallback  # typer says on stderr that nothing matched
+        if text is not None:
+            return text
     if cmd == "timeline":
         rows = query.per_ref(pairs, lambda i: query.timeline(
             kb, i, include_claims=bool(opts.get("claims")), date_from=opts.get("date_from"),

@@ -48,7 +48,7 @@ def citations(kb: BaseKB, rec: dict) -> list[dict]:
     return out
 
 
-def _in_range(text: str | None, date_from: str | None, date_to: str | None) -> bool:
+def in_range(text: str | None, date_from: str | None, date_to: str | None) -> bool:
     """Keep a dated item unless it lies wholly outside [date_from, date_to]."""
     if not text:
         return date_from is None and date_to is None
@@ -147,7 +147,7 @@ def timeline(kb: BaseKB, ids: list[str], *, include_claims: bool = False, date_f
                 candidates[s] = None
     kb.prefetch(list(candidates))  # a very active party has 100,000 events: a few queries, not one each
     events = [e for e in map(kb.records.__getitem__, candidates) if e["_kind"] == "event"
-              and (not kinds or e["kind"] in kinds) and _in_range(e["date"], date_from, date_to)]
+              and (not kinds or e["kind"] in kinds) and in_range(e["date"], date_from, date_to)]
     kb.prefetch_cards({x for e in events for f in _ROW_REFS for x in e.get(f, ())}
                       | {c["source"] for e in events for c in e.get("sources", ())} | {e["id"] for e in events})
     rows = [event_row(kb, e) for e in events]
@@ -155,7 +155,7 @@ def timeline(kb: BaseKB, ids: list[str], *, include_claims: bool = False, date_f
         for c in claims_about(kb, ids):
             if kinds and "claim" not in kinds and c["topic"] not in kinds:
                 continue
-            if not _in_range(c["asserted"], date_from, date_to):
+            if not in_range(c["asserted"], date_from, date_to):
                 continue
             rows.append({
                 "type": "claim",
@@ -386,27 +386,57 @@ def claim_row(kb: BaseKB, c: dict, disputed_by: list[str] | None = None) -> dict
 def _claim_ids_about(kb: BaseKB, ids, by: bool) -> list[str]:
     """Claims by `ids`, or about them (and about their parts: claims about the Mk 41
     launcher are claims about Aegis Ashore)."""
+    return list(dict.fromkeys(c for cids in claim_ids_per_ref(kb, list(ids), by) for c in cids))
+
+
+def claim_ids_per_ref(kb: BaseKB, ids: list[str], by: bool = False) -> list[list[str]]:
+    """For each id, the claims by it, or about it and its parts (unordered, unfiltered): from
+    the relation index in a few batched queries, never a scan of all claims."""
     rels = ("claimant", "speaker") if by else ("about", "treaty-at-issue")
-    out: dict[str, None] = {}
-    if not by:
-        ids = [p for r in ids for p in ([r, *_parts(kb, r)])]
-    for r in ids:  # from the relation index, never a scan of all claims
-        if not by and kb.records[r]["_kind"] == "claim":
-            out[r] = None
-        for rel, s in kb.inc.get(r, ()):
-            if rel in rels:
-                out[s] = None
-    return list(out)
-
-
-def _parts(kb: BaseKB, rid: str) -> list[str]:
-    out, stack = [], [rid]
-    while stack:
-        for rel, s in kb.inc.get(stack.pop(), ()):
-            if rel == "part-of" and s not in out and s != rid:
-                out.append(s)
-                stack.append(s)
+    parts = {i: [] for i in ids} if by else _parts(kb, ids)
+    targets = list(dict.fromkeys([*ids, *(p for ps in parts.values() for p in ps)]))
+    found = _incoming(kb, targets, rels)
+    out = []
+    for i in ids:
+        got: dict[str, None] = {}
+        for r in (i, *parts[i]):
+            if not by and kb.kind_of(r) == "claim":
+                got[r] = None
+            got.update(dict.fromkeys(found[r]))
+        out.append(list(got))
     return out
+
+
+def _parts(kb: BaseKB, ids: list[str]) -> dict[str, list[str]]:
+    """Each id's parts and theirs, all the way down (one query per level for all ids)."""
+    below: dict[str, list[str]] = {}
+    level = list(dict.fromkeys(ids))
+    while level:
+        found = _incoming(kb, level, ("part-of",))
+        below.update(found)
+        level = list(dict.fromkeys(s for ss in found.values() for s in ss if s not in below))
+    out = {}
+    for rid in ids:
+        got: list[str] = []
+        stack = [rid]
+        while stack:
+            for s in below.get(stack.pop(), ()):
+                if s not in got and s != rid:
+                    got.append(s)
+                    stack.append(s)
+        out[rid] = got
+    return out
+
+
+def _incoming(kb: BaseKB, ids: list[str], rels: tuple[str, ...]) -> dict[str, list[str]]:
+    """{id: the records with one of relations `rels` to it} (through the dated view's
+    relations when there is one; a narrow indexed query from the cache otherwise)."""
+    select = getattr(kb.inc, "select", None)
+    if select is not None:
+        return select(ids, rels)
+    if hasattr(kb.inc, "prefetch"):
+        kb.inc.prefetch(ids)
+    return {i: list(dict.fromkeys(s for rel, s in kb.inc.get(i, ()) if rel in rels)) for i in ids}
 
 
 def _linked(rec: dict):
@@ -424,12 +454,14 @@ def prefetch_claims(kb: BaseKB, ids: list[str], by: bool = False) -> tuple[list[
     """Load what the claims about (or by) `ids` show, in a few queries: the claims,
     the claims on the same subjects (for disputes) and the cards of what they link;
     returns (claim ids, that pool)."""
-    if hasattr(kb.inc, "prefetch"):
-        kb.inc.prefetch(ids)
     kb.prefetch(ids)
-    if not by and hasattr(kb.inc, "prefetch"):
-        kb.inc.prefetch(p for r in ids for p in _parts(kb, r))
     cids = _claim_ids_about(kb, ids, by)
+    return cids, dispute_pool(kb, cids)
+
+
+def dispute_pool(kb: BaseKB, cids: list[str]) -> set[str]:
+    """The claims `disputes_among` needs to mark the claims `cids` (every claim about the
+    whole or a part of each one's subject), loaded with the cards their rows show."""
     kb.prefetch(cids)
     subjects = {kb.records[i]["subject"] for i in cids}
     kb.prefetch(subjects)
@@ -441,7 +473,19 @@ def prefetch_claims(kb: BaseKB, ids: list[str], by: bool = False) -> tuple[list[
     pool = {s for subj in subjects for rel, s in kb.inc.get(subj, ()) if rel == "about"}
     kb.prefetch(pool)
     kb.prefetch_cards(x for i in pool for x in _linked(kb.records[i]))
-    return cids, pool
+    return pool
+
+
+def claim_rows(kb: BaseKB, cids: list[str]) -> list[dict]:
+    """The rows of claims `cids`, disputes marked. A row depends only on its claim, the cards it
+    shows and the claims it can contradict, never on which REF found it."""
+    disputes = disputes_among(kb, sorted(dispute_pool(kb, cids)))
+    return [claim_row(kb, kb.records[c], disputes.get(c)) for c in cids]
+
+
+def claim_key(row: dict) -> tuple:
+    """The order of claim rows: by subject, topic, oldest assertion first."""
+    return row["subject"]["label"].casefold(), row["topic"], date_key(row["asserted"]), row["id"]
 
 
 def claims_about(kb: BaseKB, ids: list[str], *, by: bool = False, topic: str | None = None,
@@ -455,10 +499,10 @@ def claims_about(kb: BaseKB, ids: list[str], *, by: bool = False, topic: str | N
         c = kb.records[cid]
         if topic and c["topic"] != topic:
             continue
-        if not _in_range(c["asserted"], date_from, date_to):
+        if not in_range(c["asserted"], date_from, date_to):
             continue
         rows.append(claim_row(kb, c, disputes.get(cid)))
-    rows.sort(key=lambda r: (r["subject"]["label"].casefold(), r["topic"], date_key(r["asserted"]), r["id"]))
+    rows.sort(key=claim_key)
     return rows
 
 

@@ -26,6 +26,7 @@ from .cacherows import (  # noqa: F401 (cache_dir and cache_path are part of thi
     _RECORD_COLS,
     _RECORDS,
     FORMAT,
+    _crc3,
     _digest,
     _has_fts,
     _record,
@@ -34,6 +35,7 @@ from .cacherows import (  # noqa: F401 (cache_dir and cache_path are part of thi
     cache_file,
     cache_path,
     card_crc,
+    claim_row_crc,
     search_body,
 )
 from .kb import KB, BaseKB
@@ -376,14 +378,15 @@ class _Records(Mapping):
 
 
 class _Rel(Mapping):
-    """Relations of a record, out of it (`out`) or into it, loaded on demand and verified."""
+    """Relations of a record, out of it (`out`) or into it, loaded on demand and verified.
+    A relation two records both make is listed once, where it was first stored."""
 
     def __init__(self, conn, out: bool):
         self._conn, self._out = conn, out
         self._cache: dict[str, list] = {}
-        key, other = ("src", "dst") if out else ("dst", "src")
-        self._sql = (f"SELECT rel, {other}, crc FROM rel WHERE {key}=? GROUP BY rel, {other}, crc "
-                     "ORDER BY MIN(rowid)")
+        self._key, self._other = ("src", "dst") if out else ("dst", "src")
+        # in the order of the rel_src/rel_dst index: no sort
+        self._sql = f"SELECT {self._key}, rel, {self._other}, crc FROM rel WHERE {self._key}"
 
     def __getitem__(self, rid):
         hit = self.get(rid)
@@ -394,26 +397,41 @@ class _Rel(Mapping):
     def get(self, rid, default=()):
         got = self._cache.get(rid)
         if got is None:
-            rows = self._conn.execute(self._sql, (rid,))
-            got = self._cache[rid] = [self._pair(rid, rel, o, crc) for rel, o, crc in rows]
+            self._load([rid], f"{self._sql}=? ORDER BY rowid")
+            got = self._cache[rid]
         return got or default
 
-    def _pair(self, key, rel, other, crc):
-        _verified(crc, *((key, rel, other) if self._out else (other, rel, key)))
-        return rel, other
+    def _load(self, chunk: list[str], sql: str) -> None:
+        got: dict[str, dict] = {i: {} for i in chunk}
+        for key, rel, other, crc in self._conn.execute(sql, chunk):
+            got[key][rel, other, crc] = None
+        out = self._out
+        for key, found in got.items():
+            for rel, other, crc in found:
+                if crc != (_crc3(key, rel, other) if out else _crc3(other, rel, key)):
+                    raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
+            self._cache[key] = [(rel, other) for rel, other, _ in found]
+
+    def select(self, ids: list[str], rels: tuple[str, ...]) -> dict[str, list[str]]:
+        """{id: the records at the other end of relations `rels`}, for many ids in a few queries
+        answered from the index alone (relations into records: rel_dst holds every column)."""
+        got: dict[str, dict] = {i: {} for i in ids}
+        rq = ",".join("?" * len(rels))
+        for k in range(0, len(ids), 900):
+            chunk = ids[k:k + 900]
+            for key, rel, other, crc in self._conn.execute(
+                    f"{self._sql} IN ({','.join('?' * len(chunk))}) AND rel IN ({rq})", [*chunk, *rels]):
+                if crc != (_crc3(key, rel, other) if self._out else _crc3(other, rel, key)):
+                    raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
+                got[key][other] = None
+        return {i: list(v) for i, v in got.items()}
 
     def prefetch(self, ids) -> None:
         """Relations of many records in a few queries."""
         want = [i for i in dict.fromkeys(ids) if i not in self._cache]
-        col, other = ("src", "dst") if self._out else ("dst", "src")
         for k in range(0, len(want), 900):
             chunk = want[k:k + 900]
-            got: dict[str, list] = {i: [] for i in chunk}
-            for key, rel, o, crc in self._conn.execute(
-                    f"SELECT {col}, rel, {other}, crc FROM rel WHERE {col} IN ({','.join('?' * len(chunk))}) "
-                    f"GROUP BY {col}, rel, {other}, crc ORDER BY MIN(rowid)", chunk):
-                got[key].append(self._pair(key, rel, o, crc))
-            self._cache.update(got)
+            self._load(chunk, f"{self._sql} IN ({','.join('?' * len(chunk))}) ORDER BY {self._key}, rowid")
 
     def __iter__(self):  # pragma: no cover - not needed by queries
         raise TypeError("iterate over relations instead")
@@ -464,8 +482,12 @@ class StoredKB(BaseKB):
         self.inc = _Rel(conn, out=False)
         self.by_kind = _ByKind(conn)
         self._fts = (conn.execute("SELECT value FROM meta WHERE key='fts'").fetchone() or ("0",))[0] == "1"
+        # the cache's generation when this KB began reading: rows it renders are kept only if no
+        # update has come since (then every read it made saw this generation; see keep_claim_rows)
+        self._generation = (conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone() or (None,))[0]
         self._relations = None
         self._cards: dict[str, dict | None] = {}
+        self._kinds: dict[str, str] = {}
         self._graph = None
 
     @property
@@ -510,6 +532,9 @@ class StoredKB(BaseKB):
         rec = self.records._cache.get(rid)
         if rec is not None:
             return rec["_kind"]
+        kind = self._kinds.get(rid)
+        if kind is not None:
+            return kind
         row = self._conn.execute("SELECT kind FROM records WHERE id=?", (rid,)).fetchone()
         return row[0] if row else None
 
@@ -528,13 +553,40 @@ class StoredKB(BaseKB):
             chunk = want[k:k + 900]
             for row in self._conn.execute(
                     f"SELECT {_CARD_COLS} FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-                self._cards[row[0]] = _card(*row)
+                self._cards[row[0]] = _card(*row)  # verified, kind included
+                self._kinds[row[0]] = row[1]
 
     def label(self, rid):
         c = self.card(rid)
         if c is None:
             raise KeyError(rid)
         return c["label"]
+
+    def claim_rows(self, cids: list[str]) -> dict[str, tuple]:
+        """The kept rows of these claims (see `batch`): {cid: (cid, subject label casefolded,
+        topic, date lo, date hi, asserted, JSON text)}; claims without a kept row are absent."""
+        out = {}
+        for k in range(0, len(cids), 900):
+            chunk = cids[k:k + 900]
+            for *row, crc in self._conn.execute(
+                    "SELECT cid, slabel, topic, dlo, dhi, asserted, body, crc FROM claimrows "
+                    f"WHERE cid IN ({','.join('?' * len(chunk))})", chunk):
+                if row[6].__class__ is not bytes or crc != claim_row_crc(*row):
+                    raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
+                out[row[0]] = row
+        return out
+
+    def keep_claim_rows(self, rows: list[tuple]) -> None:
+        """Keep rendered claim rows for later batches: stored only if the cache is still the
+        generation this KB reads (ends this KB's read snapshot: call it last)."""
+        from .cachewrite import keep_claim_rows
+
+        conn = self._conn
+        if self._generation is None:
+            return
+        if conn.in_transaction:
+            conn.execute("COMMIT")  # a reader's open transaction would keep the writer from committing
+        keep_claim_rows(conn.execute("PRAGMA database_list").fetchone()[2], self._generation, rows)
 
     def search_candidates(self, words: list[str]) -> list[str]:
         if not self._fts:

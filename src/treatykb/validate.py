@@ -14,14 +14,12 @@ text as strings, quantities as dicts of numbers, sources as a list of
 
 from __future__ import annotations
 
-import difflib
 import gc
 import re
 from contextlib import contextmanager
-from typing import NamedTuple
 
 from . import yamlio
-from .files import MAX_FILE_BYTES, find_files, read_bytes  # noqa: F401 (re-exported)
+from .files import MAX_FILE_BYTES, _suggest, find_files, read_bytes  # noqa: F401 (re-exported)
 from .model import (
     LEDGER_ENTRY,
     PARTY_ACTIONS,
@@ -46,17 +44,24 @@ URL_RE = re.compile(r"^https?://[^\s]+$")
 MAX_TEXT = 100_000
 
 
-class PendingRef(NamedTuple):
-    """A reference to resolve once every file is read (a tuple: there are hundreds of
-    thousands at scale, made with `_ref`, tuple.__new__ without Python-level code)."""
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a query after an edit ~3 ms at start-up: annotations only
+    from typing import NamedTuple
 
-    path: str
-    line: int
-    col: int
-    owner: str  # id of the record holding the reference
-    field: str  # dotted field name, e.g. "claimant" or "roles.party"
-    target: str
-    kinds: tuple[str, ...] | None
+    class PendingRef(NamedTuple):
+        path: str
+        line: int
+        col: int
+        owner: str  # id of the record holding the reference
+        field: str  # dotted field name, e.g. "claimant" or "roles.party"
+        target: str
+        kinds: tuple[str, ...] | None
+else:
+    from collections import namedtuple
+
+    # A reference to resolve once every file is read (a tuple: there are hundreds of
+    # thousands at scale, made with `_ref`, tuple.__new__ without Python-level code).
+    PendingRef = namedtuple("PendingRef", "path line col owner field target kinds")
 
 
 _tuple_new = tuple.__new__
@@ -72,11 +77,6 @@ class Context:
         self.diags: list[Diagnostic] = []
         self.refs: list[PendingRef] = []
         self.ids: dict[str, dict] = {}
-
-
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _article(kind: str) -> str:
