@@ -23,12 +23,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TKB = str(Path(sys.executable).with_name("treatykb"))
 COMMANDS = [["export", "jsonl"], ["search", "missile"], ["list", "claims", "-f", "tsv"],
-            ["claims", "9M729", "-f", "json"], ["timeline", "9M729", "-f", "tsv"]]
+            ["claims", "9M729", "-f", "json"], ["timeline", "9M729", "-f", "tsv"],
+            ["claims", "-", "-f", "jsonl"]]  # every system's claims in one batch (kept claim rows)
 
 
 def run(kb: str, cache: str, cmd: list[str]) -> tuple[int, str]:
     env = dict(os.environ, TREATYKB_CACHE_DIR=cache)
-    p = subprocess.run([TKB, *cmd, "--data", kb], capture_output=True, text=True, env=env, timeout=300)
+    refs = "".join(line[len("- id: "):] for f in sorted(Path(kb, "systems").glob("*.yaml"))
+                   for line in open(f) if line.startswith("- id: ")) if "-" in cmd else None
+    p = subprocess.run([TKB, *cmd, "--data", kb], capture_output=True, text=True, env=env, timeout=300, input=refs)
     return p.returncode, p.stdout
 
 

@@ -78,19 +78,21 @@ def finish(records: list[dict]) -> tuple[list[dict], list[Diagnostic]]:
     """Whole-KB pass over checked records: title each ledger event with the
     labels of its actor and treaty, and keep one event per act where a
     hand-written event records the same act (same treaty, actor and kind)."""
+    events = [r for r in records if r["_kind"] == "event"]
+    rows = [r for r in events if "ledger" in r]
+    if not rows:
+        return records, []  # no ledger: nothing to title or reconcile
     ids: dict[str, dict] = {}
     for r in records:
         ids.setdefault(r["id"], r)
     hand: dict[tuple, list[dict]] = {}
-    for r in records:
-        if r["_kind"] == "event" and "ledger" not in r and r.get("treaties") and r.get("actors"):
+    for r in events:
+        if "ledger" not in r and r.get("treaties") and r.get("actors"):
             for a in r["actors"]:
                 hand.setdefault((r["treaties"][0], a, r.get("kind")), []).append(r)
     diags: list[Diagnostic] = []
     drop = set()
-    for r in records:
-        if r["_kind"] != "event" or "ledger" not in r:
-            continue
+    for r in rows:
         actor, treaty = r["actors"][0], r["treaties"][0]
         same = hand.get((treaty, actor, r["kind"]), ())
         if same:

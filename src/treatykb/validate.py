@@ -77,6 +77,7 @@ class Context:
         self.diags: list[Diagnostic] = []
         self.refs: list[PendingRef] = []
         self.ids: dict[str, dict] = {}
+        self.by_kind: dict[str, list[dict]] = {}  # those records by kind (the checks that need one kind)
 
 
 def _article(kind: str) -> str:
@@ -505,17 +506,23 @@ _SOURCE_KINDS = ("source",)
 def check_duplicate_ids(ctx: Context) -> list[Diagnostic]:
     out = []
     first: dict[str, dict] = {}
+    by_kind: dict[str, list[dict]] = {}
     for rec in ctx.records:
         rid = rec["id"]
-        if rid in first:
+        if rid not in first:
+            first[rid] = rec
+            kind = rec["_kind"]
+            if kind in by_kind:
+                by_kind[kind].append(rec)
+            else:
+                by_kind[kind] = [rec]
+        else:
             p, line, col = first[rid]["_loc"]
             path, rl, rc = rec["_loc"]
             at = rec["_pos"].get("id", (rl, rc))
             out.append(Diagnostic(path, at[0], at[1], "error", "duplicate-id",
                                   f"id '{rid}' is already used by the {first[rid]['_kind']} at {p}:{line}:{col}"))
-        else:
-            first[rid] = rec
-    ctx.ids = first
+    ctx.ids, ctx.by_kind = first, by_kind
     return out
 
 
@@ -553,8 +560,8 @@ def check_date_order(ctx: Context) -> list[Diagnostic]:
     ids = ctx.ids
     signed: dict[str, list[dict]] = {}
     in_force: dict[str, list[dict]] = {}
-    for rec in ids.values():
-        if rec["_kind"] != "event" or "date" not in rec:
+    for rec in ctx.by_kind.get("event", ()):
+        if "date" not in rec:
             continue
         ek = rec.get("kind")
         for t in rec.get("treaties", ())[:1]:  # a lifecycle event marks its first treaty
@@ -577,8 +584,8 @@ def check_date_order(ctx: Context) -> list[Diagnostic]:
                 out.append(Diagnostic(path, at[0], at[1], "error", "date-order",
                                       f"entry into force of '{t}' ({e['date']}) is before its signature "
                                       f"({first_sig['date']}, event '{first_sig['id']}' at {sp[0]}:{sp[1]})"))
-    for rec in ids.values():
-        if rec["_kind"] != "claim" or "asserted" not in rec:
+    for rec in ctx.by_kind.get("claim", ()):
+        if "asserted" not in rec:
             continue
         mine = parse_date(rec["asserted"])
         for other_id in rec.get("responds_to", ()):
@@ -600,10 +607,11 @@ def check_cycles(ctx: Context) -> list[Diagnostic]:
     out = []
     ids = ctx.ids
     state: dict[str, int] = {}  # 1 = on stack, 2 = done
-    for start in ids:
-        if ids[start]["_kind"] != "claim" or start in state:
+    for claim in ctx.by_kind.get("claim", ()):
+        start = claim["id"]
+        if start in state:
             continue
-        stack = [(start, iter(ids[start].get("responds_to", ())))]
+        stack = [(start, iter(claim.get("responds_to", ())))]
         state[start] = 1
         while stack:
             node, it = stack[-1]
