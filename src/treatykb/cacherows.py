@@ -27,7 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pathlib costs a warm query ~9 ms: the cache's path is a string there
     from pathlib import Path
 
-FORMAT = 14  # bump when the cache layout or the meaning of stored data changes
+FORMAT = 15  # bump when the cache layout or the meaning of stored data changes
 def cache_folder() -> str:
     """`$TREATYKB_CACHE_DIR`, else `$XDG_CACHE_HOME/treatykb`, else `~/.cache/treatykb`."""
     env = os.environ.get("TREATYKB_CACHE_DIR")
@@ -113,7 +113,8 @@ def row_crc(*parts) -> int:
 
 def claim_row_crc(cid: str, slabel: str, topic: str, dlo: int, dhi: int, asserted: str, body: bytes) -> int:
     """The checksum of a kept claim row: its columns and its JSON text (UTF-8)."""
-    return zlib.crc32(body, _crc3(cid, f"{slabel}\x1f{topic}\x1f{dlo}\x1f{dhi}", asserted))
+    return zlib.crc32(body, zlib.crc32(f"{cid}\x1f{slabel}\x1f{topic}\x1f{dlo}\x1f{dhi}\x1f{asserted}".encode(
+        "utf-8", "surrogatepass")))
 
 
 def _crc3(a: str, b: str | None, c: str) -> int:

@@ -393,28 +393,30 @@ def claim_ids_per_ref(kb: BaseKB, ids: list[str], by: bool = False) -> list[list
     """For each id, the claims by it, or about it and its parts (unordered, unfiltered): from
     the relation index in a few batched queries, never a scan of all claims."""
     rels = ("claimant", "speaker") if by else ("about", "treaty-at-issue")
-    parts = {i: [] for i in ids} if by else _parts(kb, ids)
-    targets = list(dict.fromkeys([*ids, *(p for ps in parts.values() for p in ps)]))
-    found = _incoming(kb, targets, rels)
+    found = _incoming(kb, ids, rels if by else (*rels, "part-of"))  # the parts come with the claims
+    parts = {i: [] for i in ids} if by else _parts(kb, ids, found)
+    found.update(_incoming(kb, [p for ps in parts.values() for p in ps if p not in found], rels))
     out = []
     for i in ids:
         got: dict[str, None] = {}
         for r in (i, *parts[i]):
             if not by and kb.kind_of(r) == "claim":
                 got[r] = None
-            got.update(dict.fromkeys(found[r]))
+            for rel in rels:
+                got.update(dict.fromkeys(found[r].get(rel, ())))
         out.append(list(got))
     return out
 
 
-def _parts(kb: BaseKB, ids: list[str]) -> dict[str, list[str]]:
-    """Each id's parts and theirs, all the way down (one query per level for all ids)."""
-    below: dict[str, list[str]] = {}
-    level = list(dict.fromkeys(ids))
+def _parts(kb: BaseKB, ids: list[str], found: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """Each id's parts and theirs, all the way down (one query per level for all ids; `found`
+    holds the first level)."""
+    below = {i: v.get("part-of", []) for i, v in found.items()}
+    level = list(dict.fromkeys(s for ss in below.values() for s in ss if s not in below))
     while level:
-        found = _incoming(kb, level, ("part-of",))
-        below.update(found)
-        level = list(dict.fromkeys(s for ss in found.values() for s in ss if s not in below))
+        deeper = _incoming(kb, level, ("part-of",))
+        below.update((i, v["part-of"]) for i, v in deeper.items())
+        level = list(dict.fromkeys(s for v in deeper.values() for s in v["part-of"] if s not in below))
     out = {}
     for rid in ids:
         got: list[str] = []
@@ -428,15 +430,15 @@ def _parts(kb: BaseKB, ids: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _incoming(kb: BaseKB, ids: list[str], rels: tuple[str, ...]) -> dict[str, list[str]]:
-    """{id: the records with one of relations `rels` to it} (through the dated view's
-    relations when there is one; a narrow indexed query from the cache otherwise)."""
+def _incoming(kb: BaseKB, ids: list[str], rels: tuple[str, ...]) -> dict[str, dict[str, list[str]]]:
+    """{id: {rel: the records with that relation to it}} for relations `rels` (through the
+    dated view's relations when there is one; narrow indexed queries from the cache otherwise)."""
     select = getattr(kb.inc, "select", None)
     if select is not None:
         return select(ids, rels)
     if hasattr(kb.inc, "prefetch"):
         kb.inc.prefetch(ids)
-    return {i: list(dict.fromkeys(s for rel, s in kb.inc.get(i, ()) if rel in rels)) for i in ids}
+    return {i: {r: list(dict.fromkeys(s for rel, s in kb.inc.get(i, ()) if rel == r)) for r in rels} for i in ids}
 
 
 def _linked(rec: dict):

@@ -384,6 +384,7 @@ class _Rel(Mapping):
     def __init__(self, conn, out: bool):
         self._conn, self._out = conn, out
         self._cache: dict[str, list] = {}
+        self._selected: dict[tuple, dict] = {}  # select(): {rels: {id: {rel: others}}}
         self._key, self._other = ("src", "dst") if out else ("dst", "src")
         # in the order of the rel_src/rel_dst index: no sort
         self._sql = f"SELECT {self._key}, rel, {self._other}, crc FROM rel WHERE {self._key}"
@@ -412,19 +413,24 @@ class _Rel(Mapping):
                     raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
             self._cache[key] = [(rel, other) for rel, other, _ in found]
 
-    def select(self, ids: list[str], rels: tuple[str, ...]) -> dict[str, list[str]]:
-        """{id: the records at the other end of relations `rels`}, for many ids in a few queries
-        answered from the index alone (relations into records: rel_dst holds every column)."""
-        got: dict[str, dict] = {i: {} for i in ids}
+    def select(self, ids: list[str], rels: tuple[str, ...]) -> dict[str, dict[str, list[str]]]:
+        """{id: {rel: the records at the other end}} for relations `rels` of many ids, in a few
+        queries answered from the index alone (relations into records: rel_dst holds every
+        column); kept, like whole lists, for the life of the process."""
+        memo = self._selected.setdefault(rels, {})
+        want = [i for i in dict.fromkeys(ids) if i not in memo and i not in self._cache]
         rq = ",".join("?" * len(rels))
-        for k in range(0, len(ids), 900):
-            chunk = ids[k:k + 900]
+        for k in range(0, len(want), 900):
+            chunk = want[k:k + 900]
+            got: dict[str, dict[str, dict]] = {i: {r: {} for r in rels} for i in chunk}
             for key, rel, other, crc in self._conn.execute(
                     f"{self._sql} IN ({','.join('?' * len(chunk))}) AND rel IN ({rq})", [*chunk, *rels]):
                 if crc != (_crc3(key, rel, other) if self._out else _crc3(other, rel, key)):
                     raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
-                got[key][other] = None
-        return {i: list(v) for i, v in got.items()}
+                got[key][rel][other] = None
+            memo.update((i, {r: list(o) for r, o in v.items()}) for i, v in got.items())
+        return {i: memo[i] if i in memo else {r: list(dict.fromkeys(o for x, o in self._cache[i] if x == r))
+                                             for r in rels} for i in ids}
 
     def prefetch(self, ids) -> None:
         """Relations of many records in a few queries."""
