@@ -41,6 +41,17 @@ def write_kb(root: Path, files: dict[str, str], *, with_source: bool = True) -> 
     return root
 
 
+def kb_copy(src: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the KB at `src` in tmp_path/kb, its cache in tmp_path/cache (for this test
+    and the processes it starts)."""
+    import shutil
+
+    monkeypatch.setenv("TREATYKB_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "kb"
+    shutil.copytree(src, root)
+    return root
+
+
 @pytest.fixture
 def runner():
     return CliRunner()

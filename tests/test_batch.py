@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import kb_copy
 from treatykb.store import cache_path
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -30,10 +30,7 @@ def refs() -> str:
 
 @pytest.fixture
 def kb(tmp_path, monkeypatch):
-    monkeypatch.setenv("TREATYKB_CACHE_DIR", str(tmp_path / "cache"))
-    root = tmp_path / "kb"
-    shutil.copytree(DATA, root)
-    return root
+    return kb_copy(DATA, tmp_path, monkeypatch)
 
 
 def _run(kb: Path, refs: str, *args: str, cache: bool = True) -> bytes:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, write_kb
+from conftest import MINI, kb_copy
 from treatykb import query
 from treatykb.store import StoredKB, cache_path, open_kb
 
@@ -18,10 +18,7 @@ PARTY = "- id: {id}\n  name: {name}\n  type: state\n  sources: [tass-seed]\n"
 
 @pytest.fixture
 def kbdir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TREATYKB_CACHE_DIR", str(tmp_path / "cache"))
-    root = tmp_path / "kb"
-    shutil.copytree(MINI, root)
-    return root
+    return kb_copy(MINI, tmp_path, monkeypatch)
 
 
 def names(root):

@@ -504,28 +504,8 @@ def keep_claim_rows(path: str, generation: str, rows: list[tuple]) -> None:
 def _families(conn, ids: set[str]) -> set[str]:
     """Every record in the part-of tree of each of `ids`: its wholes and all their parts (the
     claims about any of them can contradict each other, see query.disputes_among)."""
-    roots: set[str] = set()
-    seen = set(ids)
-    frontier = list(ids)
-    while frontier:  # up to the wholes
-        ups: set[str] = set()
-        for chunk, q in _chunks(frontier):
-            found = conn.execute(f"SELECT src, dst FROM rel WHERE rel='part-of' AND src IN ({q})", chunk).fetchall()
-            has_up = {a for a, _ in found}
-            roots |= {x for x in chunk if x not in has_up}
-            ups |= {b for _, b in found if b not in seen}
-        seen |= ups
-        frontier = list(ups)
-    out, frontier = set(roots), list(roots)
-    while frontier:  # down to every part
-        parts: list[str] = []
-        for chunk, q in _chunks(frontier):
-            for (a,) in conn.execute(f"SELECT src FROM rel WHERE rel='part-of' AND dst IN ({q})", chunk):
-                if a not in out:
-                    out.add(a)
-                    parts.append(a)
-        frontier = parts
-    return out | seen
+    wholes = ids | _reach(conn, ids, "part-of")
+    return wholes | _reach(conn, wholes, "part-of", backwards=True)
 
 
 def _forget_rows(conn, touched: set[str], families: set[str]) -> None:
@@ -606,14 +586,16 @@ def _check_dates(conn, treaties: set[str], claims: list[dict], gone_claims: list
             raise _Full
 
 
-def _reach(conn, sources: set[str]) -> set[str]:
-    """Claims reachable in one or more responds_to steps from `sources` (batched queries)."""
+def _reach(conn, sources: set[str], rel: str = "responds-to", backwards: bool = False) -> set[str]:
+    """Records reachable in one or more steps of relation `rel` from `sources` (against its
+    direction with `backwards`), in batched queries."""
     seen: set[str] = set()
     frontier = list(sources)
+    here, there = ("dst", "src") if backwards else ("src", "dst")
     while frontier:
         nxt = []
         for chunk, q in _chunks(frontier):
-            for (t,) in conn.execute(f"SELECT dst FROM rel WHERE rel='responds-to' AND src IN ({q})", chunk):
+            for (t,) in conn.execute(f"SELECT {there} FROM rel WHERE rel=? AND {here} IN ({q})", [rel, *chunk]):
                 if t not in seen:
                     seen.add(t)
                     nxt.append(t)
