@@ -25,19 +25,12 @@ def claims_jsonl(kb, pairs: list[tuple[str, str]], opts: dict, limit: int | None
     if not hasattr(kb, "claim_rows"):
         return None
     per_ref = claim_ids_per_ref(kb, [i for _, i in pairs], bool(opts.get("by")))
-    want = list(dict.fromkeys(c for cids in per_ref for c in cids))
-    kept = kb.claim_rows(want)
-    missing = [c for c in want if c not in kept]
-    if missing:
-        try:
-            fresh = [_kept_form(row) for row in claim_rows(kb, missing)]
-        except UnicodeEncodeError:  # text that is not Unicode (a lone surrogate): answered live
-            return None
-        kept.update((row[0], row) for row in fresh)
-        kb.keep_claim_rows(fresh)  # last: it ends the KB's read snapshot
+    kept = _kept_rows(kb, list(dict.fromkeys(c for cids in per_ref for c in cids)))
+    if kept is None:
+        return None
     topic, date_from, date_to = opts.get("topic"), opts.get("date_from"), opts.get("date_to")
     dated = date_from is not None or date_to is not None
-    lines: list[bytes] = []
+    parts: list = []  # each line as (REF's head, the row's text after its "{", newline): joined once
     for (ref, _), cids in zip(pairs, per_ref, strict=True):
         rows = [kept[c] for c in cids]
         if topic:
@@ -46,11 +39,27 @@ def claims_jsonl(kb, pairs: list[tuple[str, str]], opts: dict, limit: int | None
             rows = [r for r in rows if in_range(r[5], date_from, date_to)]
         rows.sort(key=_order)
         head = (json_text({"ref": ref}, indent=None)[:-1] + ", ").encode() if len(pairs) > 1 else b"{"
-        lines.extend(head + r[6][1:] for r in rows)
-        if limit is not None and len(lines) >= limit:
-            del lines[limit:]
+        for r in rows:
+            parts += (head, memoryview(r[6])[1:], b"\n")
+        if limit is not None and len(parts) >= 3 * limit:
+            del parts[3 * limit:]
             break
-    return b"\n".join(lines) + b"\n" if lines else b""
+    return b"".join(parts)
+
+
+def _kept_rows(kb, cids: list[str]) -> dict[str, tuple] | None:
+    """The kept rows of `cids`, those missing rendered now and kept for the next batch; None
+    when a row's text cannot be kept (not Unicode: a lone surrogate)."""
+    kept = kb.claim_rows(cids)
+    missing = [c for c in cids if c not in kept]
+    if missing:
+        try:
+            fresh = [_kept_form(row) for row in claim_rows(kb, missing)]
+        except UnicodeEncodeError:
+            return None
+        kept.update((row[0], row) for row in fresh)
+        kb.keep_claim_rows(fresh)  # last: it ends the KB's read snapshot
+    return kept
 
 
 def _kept_form(row: dict) -> tuple:
