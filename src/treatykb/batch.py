@@ -24,6 +24,7 @@ def claims_jsonl(kb, pairs: list[tuple[str, str]], opts: dict, limit: int | None
     carries its REF when there is more than one."""
     if not hasattr(kb, "claim_rows"):
         return None
+    kb.snapshot()
     per_ref = claim_ids_per_ref(kb, [i for _, i in pairs], bool(opts.get("by")))
     kept = _kept_rows(kb, list(dict.fromkeys(c for cids in per_ref for c in cids)))
     if kept is None:

@@ -582,6 +582,16 @@ class StoredKB(BaseKB):
                 out[row[0]] = row
         return out
 
+    def snapshot(self) -> None:
+        """Read all that follows in one transaction: a batch's many reads then see one state of
+        the cache, never part of an update another run makes meanwhile (a fresh cache is read
+        so from the start; one just built or updated by this run is not, see open_kb)."""
+        conn = self._conn
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+            self._generation = (conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+                                or (None,))[0]
+
     def keep_claim_rows(self, rows: list[tuple]) -> None:
         """Keep rendered claim rows for later batches: stored only if the cache is still the
         generation this KB reads (ends this KB's read snapshot: call it last)."""
