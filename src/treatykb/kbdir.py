@@ -15,13 +15,15 @@ from __future__ import annotations
 import os
 import re
 
+from .model import LazyPattern
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pathlib costs a warm query ~9 ms: finding the KB works on strings
     from pathlib import Path
 
 MARKER = "treatykb.toml"
 ENV_VAR = "TREATYKB_DATA"
-_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$')
+_LINE = LazyPattern(r'^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$')
 
 
 def read_marker(path: str | os.PathLike) -> dict[str, str]:

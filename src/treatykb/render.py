@@ -12,13 +12,12 @@ Does not own: what the rows contain (`query`).
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
 from collections import namedtuple
 
-from .model import UNSAFE_RE
+from .jsontext import Unusual, indented, quoted
+from .model import UNSAFE_RE, LazyPattern
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a few ms at start-up
@@ -82,7 +81,7 @@ def github_escape(s: str, prop: bool = False) -> str:
 
 
 # characters XML 1.0 cannot hold at all, not even as a character reference
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_INVALID = LazyPattern("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(s: str) -> str:
@@ -92,7 +91,7 @@ def xml_text(s: str) -> str:
     return _XML_INVALID.sub(_escape_char, s) if _XML_INVALID.search(s) else s
 
 
-_TSV_RE = re.compile(r"[\\\t\n\r]")
+_TSV_RE = LazyPattern(r"[\\\t\n\r]")
 _TSV_MAP = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -112,7 +111,7 @@ def sheet_safe(s: str) -> str:
     return s
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!|#~&])")
+_MD_SPECIAL = LazyPattern(r"([\\`*_\[\]<>!|#~&])")
 
 
 def md_cell(s: str) -> str:
@@ -125,16 +124,47 @@ def one_line(s: str) -> str:
     return inert(" ".join(s.split()))
 
 
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]")
+_JSON_UNSAFE = LazyPattern("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]")
 
 
-def json_text(obj, indent: int | None = 2) -> str:
-    """JSON with every control/direction character escaped as \\uXXXX."""
+def json_text(obj, indent: int | None = 2, pre: str = "\n") -> str:
+    """JSON with every control/direction character escaped as \\uXXXX; `pre` is the line
+    break and indent of its closing bracket (deeper for an item of a list written a row at a time)."""
+    if indent == 2:
+        try:
+            return indented(obj, pre, _json_string)
+        except (Unusual, RecursionError):
+            pass
+    return _json_inert(_dumps(obj, indent, pre))
+
+
+def _json_string(s: str) -> str:
+    """A JSON string made inert: every character `_JSON_UNSAFE` matches is non-printable,
+    so a printable string (most are) needs no pattern at all."""
+    q = quoted(s)
+    if s.isprintable() or s.isascii() and "\x7f" not in s:
+        return q
+    return _JSON_UNSAFE.sub(_u_escape, q)
+
+
+def _u_escape(m: re.Match) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def _dumps(obj, indent: int | None, pre: str) -> str:
+    import json
+
     try:
         s = json.dumps(obj, ensure_ascii=False, indent=indent)
     except RecursionError:  # nesting deeper than the interpreter's stack (a 50,000-reply thread)
         s = _deep_json(obj, indent)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+    return s.replace("\n", pre) if pre != "\n" else s
+
+
+def _json_inert(s: str) -> str:
+    if s.isascii() and "\x7f" not in s:
+        return s
+    return _JSON_UNSAFE.sub(_u_escape, s)
 
 
 def write_json_list(rows: list, out: TextIO) -> None:
@@ -145,12 +175,14 @@ def write_json_list(rows: list, out: TextIO) -> None:
         return
     out.write("[")
     for i, r in enumerate(rows):
-        out.write(("\n" if i == 0 else ",\n") + "  " + json_text(r).replace("\n", "\n  "))
+        out.write(("\n  " if i == 0 else ",\n  ") + json_text(r, 2, "\n  "))
     out.write("\n]\n")
 
 
 def _deep_json(obj, indent: int | None) -> str:
     """The text json.dumps writes, made with an explicit stack: any depth."""
+    import json
+
     out: list[str] = []
     todo: list = [(obj, 0)]
     while todo:
@@ -203,6 +235,8 @@ def _scalar(v) -> str:
         return str(v)
     if _is_ref(v):
         return str(v["id"])
+    import json
+
     return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -261,6 +295,8 @@ def write_rows(rows: list[dict], fmt: str, out: TextIO, cols: list[Col], *,
         for r in rows:
             out.write("\t".join(tsv_cell(v) for v in flat_values(r, cols)) + "\n")
     elif fmt == "csv":
+        import csv
+
         w = csv.writer(out, lineterminator="\n")
         w.writerow(flat_headers(cols))
         for r in rows:
