@@ -36,6 +36,31 @@ def test_installed_command_through_a_pipe(tmp_path):
         assert p.stdout.count("\n") == 1
 
 
+def test_the_quick_end_loses_no_output_and_keeps_the_exit_code(tmp_path):
+    """The installed command ends without the interpreter's teardown: everything written
+    reaches the pipe (far more than one buffer), on the fast path and the typer path, and the
+    exit code is the command's."""
+    import json
+
+    root = _big_kb(tmp_path / "kb")
+    for fmt in ("json", "tsv"):
+        for fast in ("", "1"):
+            p = subprocess.run(CMD + ["timeline", "p", "--data", str(root), "-f", fmt], capture_output=True,
+                               text=True, timeout=120, env=dict(os.environ, TREATYKB_NO_FAST=fast))
+            assert p.returncode == 0 and p.stderr == ""
+            rows = json.loads(p.stdout) if fmt == "json" else p.stdout.splitlines()[1:]
+            assert len(rows) == 3000 and p.stdout.endswith("\n")
+    bad = write_kb(tmp_path / "bad", {"events/e.yaml": "".join(
+        f"- id: e{i}\n  title: E\n  date: 2000-13-01\n  kind: meeting\n  sources: [nowhere]\n" for i in range(1500))})
+    p = subprocess.run(CMD + ["check", "--data", str(bad), "-f", "json"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and len(json.loads(p.stdout)) == 3000
+    p = subprocess.run(CMD + ["check", "--data", str(bad)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stderr.count("error[") == 3000
+    p = subprocess.run(CMD + ["show", "no-such-thing", "--data", str(root)], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 3
+
+
 def test_piped_output_is_tsv_without_escape_codes():
     p = subprocess.run(CMD + ["timeline", "INF", "--data", str(MINI)], capture_output=True, text=True,
                        timeout=60, cwd="/")

@@ -38,6 +38,7 @@ from .cacherows import (  # noqa: F401 (cache_dir and cache_path are part of thi
     claim_row_crc,
     search_body,
 )
+from .exitcodes import hold
 from .kb import KB, BaseKB
 from .model import KIND_DIRS, Diagnostic, Diagnostics
 
@@ -280,6 +281,7 @@ def _compile(files, kinds_by_path, dir_diags, sink=None):
     if sink is not None:
         sink.add([(later[id(r)], r) for r in ctx.records if id(r) in later])
         sink.end(ctx.diags, hashes, built_ns)
+    hold(ctx)
     return ctx.records, ctx.diags, hashes, built_ns
 
 

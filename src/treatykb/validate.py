@@ -19,6 +19,7 @@ import re
 from contextlib import contextmanager
 
 from . import yamlio
+from .exitcodes import hold
 from .files import MAX_FILE_BYTES, _suggest, find_files, read_bytes  # noqa: F401 (re-exported)
 from .model import (
     LEDGER_ENTRY,
@@ -708,10 +709,12 @@ def check_dir(data_dir: str) -> tuple[list[dict], list[Diagnostic]]:
     so that callers can decide; diagnostics are sorted by position.
     """
     with paused_gc():
-        return _check_dir(data_dir)
+        ctx = _check_dir(data_dir)
+    hold(ctx)
+    return ctx.records, ctx.diags
 
 
-def _check_dir(data_dir: str) -> tuple[list[dict], list[Diagnostic]]:
+def _check_dir(data_dir: str) -> Context:
     ctx = Context()
     for display, full, kind in find_files(data_dir, ctx.diags):
         data = read_bytes(full, ctx.diags)
@@ -722,6 +725,6 @@ def _check_dir(data_dir: str) -> tuple[list[dict], list[Diagnostic]]:
     for check in CHECKS:
         ctx.diags.extend(check(ctx))
     ctx.diags.sort(key=lambda d: (d.path, d.line, d.col, d.code))
-    return ctx.records, ctx.diags
+    return ctx
 
 
