@@ -106,3 +106,20 @@ def test_syntax_error_position():
 def test_two_documents():
     doc, diags = load("- a\n---\n- b\n")
     assert [d.code for d in diags] == ["multiple-documents"]
+
+
+def test_pyyaml_imported_with_lazy_patterns_still_works_and_re_is_left_alone():
+    """yamlio imports PyYAML with its own patterns compiled on first use; PyYAML's own
+    loaders (another program in the same process may use them) resolve and reject as before,
+    and every other module's re.compile gives real patterns."""
+    import subprocess
+    import sys
+
+    probe = ("import re, treatykb.yamlio, yaml\n"
+             "assert re.compile('a+').__class__ is re.Pattern\n"
+             "doc = yaml.safe_load('a: 2019-01-02\\nb: yes\\nc: 1.5\\nd: ~\\ne: 0x1F\\n')\n"
+             "assert repr(doc) == \"{'a': datetime.date(2019, 1, 2), 'b': True, 'c': 1.5, 'd': None, 'e': 31}\", doc\n"
+             "try:\n    yaml.safe_load('a: \\x07')\nexcept yaml.reader.ReaderError as e:\n    print('rejected', e.character)\n")
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "rejected 7\n"  # the character code PyYAML reports

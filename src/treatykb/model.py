@@ -53,11 +53,11 @@ class LazyPattern:
     U+00FF takes about half a millisecond to compile, a noticeable part of a warm query
     that may never use it; after the first use its methods are plain attributes."""
 
-    def __init__(self, source: str):
-        self.source = source
+    def __init__(self, source: str, flags: int = 0):
+        self.source, self.flags = source, flags
 
     def __getattr__(self, name: str):
-        compiled = re.compile(self.source)
+        compiled = re.compile(self.source, self.flags)
         self.search, self.sub, self.match, self.findall = (compiled.search, compiled.sub, compiled.match,
                                                            compiled.findall)
         return getattr(compiled, name)

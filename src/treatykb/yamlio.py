@@ -16,9 +16,33 @@ Does not own: what fields mean (`validate`).
 
 from __future__ import annotations
 
-import yaml
+import re
+import sys
 
-from .model import Diagnostic
+from .model import Diagnostic, LazyPattern
+
+
+def _import_yaml():
+    """PyYAML, with the patterns its own modules compile as they are imported left to be
+    compiled on first use. Compiling them (the pure-Python reader's class of non-printable
+    characters above all) takes about 9 ms, a seventh of a query after an edit, and the C
+    parser used here never uses one. Only a call from a PyYAML module gets a lazy pattern."""
+    real = re.compile
+
+    def compile(pattern, flags=0):
+        if sys._getframe(1).f_globals.get("__name__", "").partition(".")[0] == "yaml":
+            return LazyPattern(pattern, flags)
+        return real(pattern, flags)
+
+    re.compile = compile
+    try:
+        import yaml
+    finally:
+        re.compile = real
+    return yaml
+
+
+yaml = _import_yaml()
 
 try:  # libyaml is ~5x faster; the pure-Python parser is a correct fallback
     from yaml import CBaseLoader as _Loader
