@@ -15,7 +15,7 @@ Does not own: what a claim row holds (`query`), JSON text (`render`), the cache 
 from __future__ import annotations
 
 from .query import claim_ids_per_ref, claim_key, claim_rows, in_range
-from .render import json_text
+from .render import json_string, json_text
 
 
 def claims_jsonl(kb, pairs: list[tuple[str, str]], opts: dict, limit: int | None = None) -> bytes | None:
@@ -39,7 +39,7 @@ def claims_jsonl(kb, pairs: list[tuple[str, str]], opts: dict, limit: int | None
         if dated:
             rows = [r for r in rows if in_range(r[5], date_from, date_to)]
         rows.sort(key=_order)
-        head = (json_text({"ref": ref}, indent=None)[:-1] + ", ").encode() if len(pairs) > 1 else b"{"
+        head = ('{"ref": ' + json_string(ref) + ", ").encode() if len(pairs) > 1 else b"{"
         for r in rows:
             parts += (head, memoryview(r[6])[1:], b"\n")
         if limit is not None and len(parts) >= 3 * limit:

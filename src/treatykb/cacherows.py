@@ -117,6 +117,12 @@ def claim_row_crc(cid: str, slabel: str, topic: str, dlo: int, dhi: int, asserte
         "utf-8", "surrogatepass")))
 
 
+def claim_row_ok(row: tuple) -> bool:
+    """Whether a kept claim row as read (its columns, JSON text and checksum) is intact."""
+    cid, slabel, topic, dlo, dhi, asserted, body, crc = row
+    return body.__class__ is bytes and crc == claim_row_crc(cid, slabel, topic, dlo, dhi, asserted, body)
+
+
 def _crc3(a: str, b: str | None, c: str) -> int:
     """row_crc(a, b, c) for three texts (b may be None), without its generality: a cache
     build computes hundreds of thousands."""

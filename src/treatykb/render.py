@@ -132,13 +132,13 @@ def json_text(obj, indent: int | None = 2, pre: str = "\n") -> str:
     break and indent of its closing bracket (deeper for an item of a list written a row at a time)."""
     if indent == 2:
         try:
-            return indented(obj, pre, _json_string)
+            return indented(obj, pre, json_string)
         except (Unusual, RecursionError):
             pass
     return _json_inert(_dumps(obj, indent, pre))
 
 
-def _json_string(s: str) -> str:
+def json_string(s: str) -> str:
     """A JSON string made inert: every character `_JSON_UNSAFE` matches is non-printable,
     so a printable string (most are) needs no pattern at all."""
     q = quoted(s)

@@ -35,7 +35,7 @@ from .cacherows import (  # noqa: F401 (cache_dir and cache_path are part of thi
     cache_file,
     cache_path,
     card_crc,
-    claim_row_crc,
+    claim_row_ok,
     search_body,
 )
 from .exitcodes import hold
@@ -572,14 +572,15 @@ class StoredKB(BaseKB):
 
     def claim_rows(self, cids: list[str]) -> dict[str, tuple]:
         """The kept rows of these claims (see `batch`): {cid: (cid, subject label casefolded,
-        topic, date lo, date hi, asserted, JSON text)}; claims without a kept row are absent."""
+        topic, date lo, date hi, asserted, JSON text, checksum)}; claims without a kept row are
+        absent."""
         out = {}
         for k in range(0, len(cids), 900):
             chunk = cids[k:k + 900]
-            for *row, crc in self._conn.execute(
+            for row in self._conn.execute(
                     "SELECT cid, slabel, topic, dlo, dhi, asserted, body, crc FROM claimrows "
                     f"WHERE cid IN ({','.join('?' * len(chunk))})", chunk):
-                if row[6].__class__ is not bytes or crc != claim_row_crc(*row):
+                if not claim_row_ok(row):
                     raise sqlite3.DatabaseError("a row of the cache is damaged (checksum mismatch)")
                 out[row[0]] = row
         return out
