@@ -61,6 +61,24 @@ def test_the_quick_end_loses_no_output_and_keeps_the_exit_code(tmp_path):
     assert p.returncode == 3
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["claims", "9M729", "-f", "json"], ["timeline", "INF"], ["check", "-f", "json"],
+                                  ["--help"], ["--version"], ["claims", "-h"]])
+@pytest.mark.parametrize("fast", ["", "1"])
+def test_standard_output_that_cannot_be_written_is_one_line_and_exit_74(args, fast):
+    """A full disk (/dev/full) or a closed standard output: one line saying so, exit 74
+    (EX_IOERR), never a traceback, on the fast path and the typer path alike."""
+    env = dict(os.environ, TREATYKB_NO_FAST=fast)
+    with open("/dev/full", "w") as full:
+        p = subprocess.run(CMD + args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, env=env)
+    assert (p.returncode, p.stderr) == (
+        74, "treatykb: cannot write the answer to standard output: No space left on device\n")
+    p = subprocess.run(" ".join(CMD + args) + " >&-", shell=True, stderr=subprocess.PIPE, text=True, timeout=120,
+                       env=env)
+    assert (p.returncode, p.stderr) == (74, "treatykb: cannot write the answer to standard output: "
+                                            "standard output is closed\n")
+
+
 def test_piped_output_is_tsv_without_escape_codes():
     p = subprocess.run(CMD + ["timeline", "INF", "--data", str(MINI)], capture_output=True, text=True,
                        timeout=60, cwd="/")

@@ -18,7 +18,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from . import __version__
-from .exitcodes import ExitCode, quiet_pipe
+from .exitcodes import ExitCode, OutputError, cannot_write, quiet_pipe
 from .model import KIND_NAMES
 
 app = typer.Typer(
@@ -93,7 +93,20 @@ class _Watched:
 
     def write(self, s):
         self.written = self.written or bool(s)
-        return self.inner.write(s)
+        try:
+            return self.inner.write(s)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise OutputError from e
+
+    def flush(self):
+        try:
+            self.inner.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise OutputError from e
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -137,6 +150,8 @@ def guarded(fn):
         except BrokenPipeError:
             quiet_pipe()
             code = ExitCode.BROKEN_PIPE
+        except OutputError as e:
+            code = cannot_write(e)
         except KeyboardInterrupt:
             code = ExitCode.INTERRUPTED
         except typer.Exit:

@@ -1,20 +1,24 @@
 """The `treatykb` command: the fast path first, then the typer CLI.
 
 Owns: process-level behaviour shared by both paths: exit codes for a broken
-pipe (141, silently) and Ctrl-C (130, silently).  typer is imported only when
-the fast path (`fast`) declines the call.
+pipe (141, silently), Ctrl-C (130, silently) and standard output that cannot be
+written (74, one line: disk full, closed), and the quick end of the process
+(`exitcodes.end`).  typer is imported only when the fast path (`fast`) declines
+the call.
 """
 
 from __future__ import annotations
 
 import sys
 
-from .exitcodes import end, own_process, quiet_pipe
+from .exitcodes import ClosedStdout, cannot_write, end, own_process, quiet_pipe
 
 
 def main(argv: list[str] | None = None) -> None:
     if argv is None:  # the process's own command line: a quick end is ours to take
         own_process()
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = ClosedStdout()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         from .fast import run
@@ -34,5 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         quiet_pipe()
         sys.exit(141)
+    except OSError as e:  # writing the help or version text (commands report their own) failed
+        end(cannot_write(e))
     except KeyboardInterrupt:
         sys.exit(130)

@@ -20,6 +20,39 @@ def quiet_pipe() -> None:
 _HELD: list | None = None  # a list once the process's own entry point has called own_process()
 
 
+class OutputError(Exception):
+    """Writing to standard output failed (not a reader gone away): the OSError is its cause."""
+
+
+def cannot_write(e: BaseException) -> int:
+    """Say, in one line, that the answer could not be written, and give the exit code."""
+    cause = e.__cause__ if isinstance(e, OutputError) and e.__cause__ is not None else e
+    try:
+        sys.stderr.write(f"treatykb: cannot write the answer to standard output: "
+                         f"{getattr(cause, 'strerror', None) or cause}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    return ExitCode.OUTPUT
+
+
+class ClosedStdout:
+    """Standard output when the process was started with it closed (`>&-`): writing to it is
+    an error reported as such, not a traceback; a command that writes nothing there is unharmed."""
+
+    encoding = "utf-8"
+    buffer = None
+
+    def write(self, s: str) -> int:
+        raise OSError(9, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def own_process() -> None:
     """Called by the entry point of a `treatykb` process (never by a test or a library
     caller): from now on `hold` keeps objects until `end`."""
@@ -50,8 +83,8 @@ def end(code: int) -> None:
     except BrokenPipeError:
         quiet_pipe()
         code = ExitCode.BROKEN_PIPE
-    except (OSError, ValueError):
-        pass
+    except OSError as e:
+        code = cannot_write(e)
     try:
         sys.stderr.flush()
     except (OSError, ValueError):
@@ -65,5 +98,6 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # bad command line (click's own code)
     NOT_FOUND = 3  # a REF matched nothing, or several things
     INTERNAL = 70  # a bug in treatykb (EX_SOFTWARE); --debug shows the traceback
+    OUTPUT = 74  # standard output cannot be written: disk full, closed (EX_IOERR)
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE)

@@ -114,12 +114,19 @@ def run(argv: list[str]) -> int | list[str] | None:
 
             discard_opened()  # damaged: the typer path answers from the sources (and a new cache)
         return fallback
-    if compact:
-        from .compact import page
+    try:
+        if compact:
+            from .compact import page
 
-        page(out if isinstance(out, str) else out.decode(), enabled=not opts.get("no_pager"))
-        return 0
-    _write(out)
+            page(out if isinstance(out, str) else out.decode(), enabled=not opts.get("no_pager"))
+        else:
+            _write(out)
+    except BrokenPipeError:
+        raise
+    except OSError as e:  # disk full, standard output closed
+        from .exitcodes import cannot_write
+
+        return cannot_write(e)
     return 0
 
 
