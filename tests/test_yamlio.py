@@ -115,8 +115,8 @@ def test_pyyaml_imported_with_lazy_patterns_still_works_and_re_is_left_alone():
     import subprocess
     import sys
 
-    probe = ("import re, treatykb.yamlio, yaml\n"
-             "assert re.compile('a+').__class__ is re.Pattern\n"
+    probe = ("import re\nreal = re.compile\nimport treatykb.yamlio, yaml\n"
+             "assert re.compile is real and re.compile('a+').__class__ is re.Pattern\n"
              "doc = yaml.safe_load('a: 2019-01-02\\nb: yes\\nc: 1.5\\nd: ~\\ne: 0x1F\\n')\n"
              "assert repr(doc) == \"{'a': datetime.date(2019, 1, 2), 'b': True, 'c': 1.5, 'd': None, 'e': 31}\", doc\n"
              "try:\n    yaml.safe_load('a: \\x07')\nexcept yaml.reader.ReaderError as e:\n    print('rejected', e.character)\n")
